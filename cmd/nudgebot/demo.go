@@ -1,0 +1,12 @@
+package main
+
+import (
+	"fmt"
+	"io"
+)
+
+// TEMPORARY STUB: replaced by its owner.
+func cmdDemo(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fmt.Fprintln(stderr, "not implemented yet")
+	return exitError
+}
