@@ -8,6 +8,7 @@
 //	nudgebot score [TEXT]        score one message, or each line of stdin
 //	nudgebot eval FILE.jsonl     measure the scorer on a labeled corpus
 //	nudgebot replay EXPORT       what the bot would have said on a Slack export
+//	nudgebot healthcheck         probe a running bot's /healthz
 //	nudgebot version             version and build info
 package main
 
@@ -40,6 +41,7 @@ func commands() []command {
 		{"score", "score TEXT (or each line of stdin) and explain the hits", cmdScore},
 		{"eval", "measure the scorer on a labeled JSONL corpus", cmdEval},
 		{"replay", "score a Slack export to see what the bot would have said", cmdReplay},
+		{"healthcheck", "probe a running bot's /healthz (for container health checks)", cmdHealthcheck},
 		{"version", "print version and build info", cmdVersion},
 	}
 }
@@ -67,7 +69,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "commands:")
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-11s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Run 'nudgebot COMMAND -h' for a command's flags.")
