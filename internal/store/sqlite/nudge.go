@@ -1,0 +1,128 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nudgebot/nudgebot/internal/store"
+)
+
+// RecordNudge stores n and returns its ID.
+func (s *Store) RecordNudge(ctx context.Context, n store.Nudge) (int64, error) {
+	var id int64
+	err := s.db.QueryRowContext(ctx,
+		`INSERT INTO nudges (team, channel, user_id, message_ts, thread_ts, rule_id, family, score, outcome, at, escalated)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		n.Team, n.Channel, n.User, n.MessageTS, n.ThreadTS, n.RuleID, n.Family, n.Score,
+		string(n.Outcome), micros(n.At), nullBool(n.Escalated)).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: record nudge: %w", mapErr(err))
+	}
+	return id, nil
+}
+
+// Nudge returns one record, or store.ErrNotFound.
+func (s *Store) Nudge(ctx context.Context, id int64) (store.Nudge, error) {
+	n := store.Nudge{ID: id}
+	var (
+		outcome string
+		at      int64
+		esc     sql.NullBool
+	)
+	err := s.db.QueryRowContext(ctx,
+		`SELECT team, channel, user_id, message_ts, thread_ts, rule_id, family, score, outcome, at, escalated
+		FROM nudges WHERE id = ?`, id).Scan(
+		&n.Team, &n.Channel, &n.User, &n.MessageTS, &n.ThreadTS, &n.RuleID, &n.Family, &n.Score,
+		&outcome, &at, &esc)
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.Nudge{}, store.ErrNotFound
+	} else if err != nil {
+		return store.Nudge{}, fmt.Errorf("sqlite: nudge %d: %w", id, mapErr(err))
+	}
+	n.Outcome = store.Outcome(outcome)
+	n.At = fromMicros(at)
+	if esc.Valid {
+		n.Escalated = &esc.Bool
+	}
+	return n, nil
+}
+
+// CountSent counts the sent nudges to user at or after from.
+func (s *Store) CountSent(ctx context.Context, team, user string, from time.Time) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx,
+		`SELECT count(*) FROM nudges WHERE team = ? AND user_id = ? AND outcome = 'sent' AND at >= ?`,
+		team, user, micros(from)).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: count sent: %w", mapErr(err))
+	}
+	return n, nil
+}
+
+// ResolveEscalation sets escalated on the unresolved sent or withheld
+// records of one channel and thread at or after since.
+func (s *Store) ResolveEscalation(ctx context.Context, team, channel, threadTS string, since time.Time, escalated bool) (int, error) {
+	res, err := s.db.ExecContext(ctx,
+		`UPDATE nudges SET escalated = ?
+		WHERE team = ? AND channel = ? AND thread_ts = ? AND escalated IS NULL
+		AND at >= ? AND outcome IN ('sent', 'withheld')`,
+		escalated, team, channel, threadTS, micros(since))
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: resolve escalation: %w", mapErr(err))
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: resolve escalation: %w", mapErr(err))
+	}
+	return int(n), nil
+}
+
+// AddScored adds n to a channel's count of scored messages on at's UTC day.
+func (s *Store) AddScored(ctx context.Context, team, channel string, at time.Time, n int) error {
+	_, err := s.db.ExecContext(ctx,
+		`INSERT INTO scored (team, channel, day, n) VALUES (?, ?, ?, ?)
+		ON CONFLICT (team, channel, day) DO UPDATE SET n = n + excluded.n`,
+		team, channel, day(at), n)
+	if err != nil {
+		return fmt.Errorf("sqlite: add scored: %w", mapErr(err))
+	}
+	return nil
+}
+
+// RecordFeedback stores a click, replacing the same user's earlier click
+// on that nudge. The existence check and the write are one statement.
+func (s *Store) RecordFeedback(ctx context.Context, f store.Feedback) error {
+	res, err := s.db.ExecContext(ctx,
+		`INSERT INTO feedback (nudge_id, user_id, helpful, at)
+		SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM nudges WHERE id = ?)
+		ON CONFLICT (nudge_id, user_id) DO UPDATE SET helpful = excluded.helpful, at = excluded.at`,
+		f.NudgeID, f.User, f.Helpful, micros(f.At), f.NudgeID)
+	if err != nil {
+		var se interface{ Code() int }
+		if errors.As(err, &se) && se.Code() == sqliteConstraintForeignKey {
+			return store.ErrNotFound // pruned between the check and the write
+		}
+		return fmt.Errorf("sqlite: record feedback: %w", mapErr(err))
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("sqlite: record feedback: %w", mapErr(err))
+	}
+	if n == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}
+
+// sqliteConstraintForeignKey is SQLITE_CONSTRAINT_FOREIGNKEY.
+const sqliteConstraintForeignKey = 787
+
+func nullBool(b *bool) sql.NullBool {
+	if b == nil {
+		return sql.NullBool{}
+	}
+	return sql.NullBool{Bool: *b, Valid: true}
+}
