@@ -156,10 +156,11 @@ type Store interface {
 	// transaction, returning c with Old filled in.
 	SetSetting(ctx context.Context, c Change) (Change, error)
 	// Audit returns the latest changes for a channel (or, with channel "",
-	// for the workspace default), newest first, at most limit.
+	// for the workspace default), newest first (by At, then by the order
+	// they were written), at most limit; a limit of 0 or less returns none.
 	Audit(ctx context.Context, team, channel string, limit int) ([]Change, error)
 	// Channels returns the channels of team that have any setting of their
-	// own, sorted.
+	// own, sorted bytewise.
 	Channels(ctx context.Context, team string) ([]string, error)
 
 	// Snooze silences nudges to user until the given time; a zero until
@@ -170,14 +171,15 @@ type Store interface {
 	SnoozedUntil(ctx context.Context, team, user string, now time.Time) (time.Time, error)
 
 	// MarkEvent records a Slack event ID until expires and reports whether
-	// this was the first time it was seen. Of two callers racing with one
-	// ID, exactly one gets true.
+	// this was the first time it was seen. A mark whose expires is at or
+	// before now counts as absent. Of two callers racing with one ID,
+	// exactly one gets true.
 	MarkEvent(ctx context.Context, eventID string, now, expires time.Time) (first bool, err error)
 
 	// ClaimCooldown atomically checks and takes the cooldown of one agent in
 	// one channel: it reports true, and records now, when the agent's last
-	// claim there is older than cooldown (or there is none). A cooldown of
-	// 0 always succeeds.
+	// claim there is at least cooldown before now (or there is none). A
+	// failed claim changes nothing. A cooldown of 0 always succeeds.
 	ClaimCooldown(ctx context.Context, team, channel, user string, now time.Time, cooldown time.Duration) (bool, error)
 
 	// RecordNudge stores n and returns its ID.
@@ -198,11 +200,14 @@ type Store interface {
 	// RecordFeedback stores a click. A second click by the same user on the
 	// same nudge replaces the first. An unknown nudge is ErrNotFound.
 	RecordFeedback(ctx context.Context, f Feedback) error
-	// Stats sums the records in the range.
+	// Stats sums the records in the range. Nudges and their feedback count
+	// by the nudge's At; Scored counts every UTC day that overlaps
+	// [From, To) and ignores q.User (it is kept per channel).
 	Stats(ctx context.Context, q Since) (Stats, error)
 
-	// Prune deletes seen event IDs that have expired and records (nudges,
-	// feedback, cooldown marks, scored counts) older than before. Settings
-	// and the audit log are kept.
+	// Prune deletes seen event IDs and snoozes that have expired by now,
+	// and records (nudges, feedback, cooldown marks, scored counts) older
+	// than before; a day's scored count goes once the whole day is before
+	// before. Settings and the audit log are kept.
 	Prune(ctx context.Context, now, before time.Time) error
 }
