@@ -302,38 +302,38 @@ type Click struct {
 // reports false when e has no such button.
 func (s *Sim) ClickEphemeral(e Ephemeral, actionID string) (Delivery, bool) {
 	c := Click{User: e.User, Channel: e.Channel, MessageTS: e.MessageTS, ThreadTS: e.ThreadTS, Ephemeral: true, ActionID: actionID}
+	type element struct {
+		Type     string          `json:"type"`
+		ActionID string          `json:"action_id"`
+		Value    string          `json:"value"`
+		Text     json.RawMessage `json:"text"` // a text object on buttons, a string elsewhere
+	}
 	var blocks []struct {
-		BlockID  string `json:"block_id"`
-		Elements []struct {
-			Type     string `json:"type"`
-			ActionID string `json:"action_id"`
-			Value    string `json:"value"`
-			Text     struct {
-				Text string `json:"text"`
-			} `json:"text"`
-		} `json:"elements"`
-		Accessory *struct {
-			Type     string `json:"type"`
-			ActionID string `json:"action_id"`
-			Value    string `json:"value"`
-			Text     struct {
-				Text string `json:"text"`
-			} `json:"text"`
-		} `json:"accessory"`
+		BlockID   string          `json:"block_id"`
+		Elements  json.RawMessage `json:"elements"`
+		Accessory *element        `json:"accessory"`
 	}
 	if json.Unmarshal(e.Blocks, &blocks) != nil {
 		return Delivery{}, false
 	}
+	press := func(blockID string, el element) (Delivery, bool) {
+		var label struct {
+			Text string `json:"text"`
+		}
+		_ = json.Unmarshal(el.Text, &label)
+		c.BlockID, c.Value, c.Text = blockID, el.Value, label.Text
+		return s.Click(c), true
+	}
 	for _, b := range blocks {
-		for _, el := range b.Elements {
+		var els []element
+		_ = json.Unmarshal(b.Elements, &els) // rich_text elements are not buttons
+		for _, el := range els {
 			if el.Type == "button" && el.ActionID == actionID {
-				c.BlockID, c.Value, c.Text = b.BlockID, el.Value, el.Text.Text
-				return s.Click(c), true
+				return press(b.BlockID, el)
 			}
 		}
 		if a := b.Accessory; a != nil && a.Type == "button" && a.ActionID == actionID {
-			c.BlockID, c.Value, c.Text = b.BlockID, a.Value, a.Text.Text
-			return s.Click(c), true
+			return press(b.BlockID, *a)
 		}
 	}
 	return Delivery{}, false
