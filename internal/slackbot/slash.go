@@ -2,16 +2,38 @@ package slackbot
 
 import (
 	"context"
+	"errors"
 
+	"github.com/nudgebot/nudgebot/internal/slash"
 	"github.com/slack-go/slack"
 	"go.uber.org/zap"
 )
 
-// handleSlash answers a /nudge command through its response_url. It is
-// the seam for the command handlers: for now it knows help and usage
-// errors only.
+// handleSlash answers a /nudge command, privately, through its
+// response_url (the envelope itself was acked at once, empty). It is the
+// seam for the command handlers: for now it answers help and usage
+// errors, and says the rest is not there yet.
 func (b *Bot) handleSlash(ctx context.Context, cmd slack.SlashCommand) {
-	text := "`/nudge` commands are coming soon. Try `/nudge help`."
+	var reply string
+	c, err := slash.Parse(cmd.Text)
+	var ue *slash.UsageError
+	switch {
+	case errors.As(err, &ue):
+		reply = ue.Message()
+	case err != nil:
+		reply = slash.Help() // Parse promises *UsageError; never show err.Error()
+	case c.Kind == slash.KindHelp:
+		reply = slash.Help()
+	default:
+		reply = "`/nudge " + c.Kind.String() + "` is not available yet. `/nudge help` lists the commands."
+	}
+	b.log.Info("slash command", zap.String("kind", c.Kind.String()), zap.String("channel_id", cmd.ChannelID),
+		zap.String("user_id", cmd.UserID), zap.Bool("usage_error", err != nil))
+	b.reply(ctx, cmd, reply)
+}
+
+// reply posts text as an ephemeral answer to cmd through its response_url.
+func (b *Bot) reply(ctx context.Context, cmd slack.SlashCommand, text string) {
 	if cmd.ResponseURL == "" {
 		return
 	}
