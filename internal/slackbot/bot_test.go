@@ -293,7 +293,7 @@ func TestRateLimitHoldsUpNothing(t *testing.T) {
 
 func TestReconnect(t *testing.T) {
 	tests := []struct {
-		name  string
+		name   string
 		break_ func(*slacksim.Sim)
 	}{
 		{"disconnect message", func(s *slacksim.Sim) { s.Disconnect("refresh_requested") }},
