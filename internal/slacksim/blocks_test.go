@@ -107,8 +107,12 @@ func TestValidateBlocks(t *testing.T) {
 // own MsgOptionBlocks, as the bot would, and checks Slack's answer.
 func TestPostEphemeralInvalidBlocks(t *testing.T) {
 	sim, api := fixture(t, slacksim.Options{})
-	plain := func(s string) *slack.TextBlockObject { return slack.NewTextBlockObject(slack.PlainTextType, s, false, false) }
-	md := func(s string) *slack.TextBlockObject { return slack.NewTextBlockObject(slack.MarkdownType, s, false, false) }
+	plain := func(s string) *slack.TextBlockObject {
+		return slack.NewTextBlockObject(slack.PlainTextType, s, false, false)
+	}
+	md := func(s string) *slack.TextBlockObject {
+		return slack.NewTextBlockObject(slack.MarkdownType, s, false, false)
+	}
 	many := func(n int) []slack.Block {
 		out := make([]slack.Block, n)
 		for i := range out {

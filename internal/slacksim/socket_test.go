@@ -1,6 +1,7 @@
 package slacksim_test
 
 import (
+	"context"
 	"errors"
 	"testing"
 	"time"
@@ -254,6 +255,66 @@ func TestEvents(t *testing.T) {
 		}
 		if text != tt.give.Text || ts != d.TS {
 			t.Errorf("Post(%+v) = text %q ts %q, want ts %q", tt.give, text, ts, d.TS)
+		}
+	}
+}
+
+// TestSocketModePings keeps a client whose ping deadline is 100 ms connected
+// for 300 ms: without the sim's pings, slack-go would reconnect.
+func TestSocketModePings(t *testing.T) {
+	sim, api := fixture(t, slacksim.Options{PingInterval: 10 * time.Millisecond})
+	ctx := testContext(t)
+	client := socketmode.New(api, socketmode.OptionPingInterval(100*time.Millisecond))
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- client.RunContext(runCtx) }()
+	t.Cleanup(func() {
+		cancel()
+		for {
+			select {
+			case <-done:
+				return
+			case <-client.Events:
+			}
+		}
+	})
+	nextEvent(t, ctx, client, socketmode.EventTypeHello)
+	timer := time.NewTimer(300 * time.Millisecond) // three of slack-go's ping deadlines
+	defer timer.Stop()
+	for {
+		select {
+		case ev := <-client.Events:
+			if ev.Type == socketmode.EventTypeConnecting || ev.Type == socketmode.EventTypeHello {
+				t.Fatalf("client reconnected (%s) although the sim pings every 10 ms", ev.Type)
+			}
+		case <-timer.C:
+			if n := sim.ConnectionCount(); n != 1 {
+				t.Errorf("ConnectionCount() = %d, want 1", n)
+			}
+			return
+		}
+	}
+}
+
+// TestSocketModeInvalidAppToken checks socketmode gives up, as it does
+// against Slack, when apps.connections.open says invalid_auth.
+func TestSocketModeInvalidAppToken(t *testing.T) {
+	sim, _ := fixture(t, slacksim.Options{})
+	ctx := testContext(t)
+	api := slack.New(sim.BotToken, slack.OptionAppLevelToken("xapp-1-wrong"), slack.OptionAPIURL(sim.APIURL()))
+	client := socketmode.New(api)
+	done := make(chan error, 1)
+	go func() { done <- client.RunContext(ctx) }()
+	for {
+		select {
+		case err := <-done:
+			if err == nil || err.Error() != "invalid_auth" {
+				t.Errorf("RunContext() = %v, want invalid_auth", err)
+			}
+			return
+		case <-client.Events:
+		case <-ctx.Done():
+			t.Fatal("RunContext did not give up on invalid_auth")
 		}
 	}
 }
