@@ -456,3 +456,49 @@ func (s *Sim) redeliver(id string) {
 	s.mu.Unlock()
 	s.deliver(spec, ToAny)
 }
+
+// SendRaw writes frame, unchanged, as one text frame to the target
+// connection(s) and returns how many it was written to (ToAny with no open
+// connection: 0; raw frames are never queued). Tests use it to feed a client
+// what the sim would never build: broken JSON, unknown envelope types,
+// payloads slack-go cannot decode. If frame is a JSON object with an
+// envelope_id, the envelope is tracked like any other, so its ack shows in
+// Acks with the frame's "type" and a latency.
+func (s *Sim) SendRaw(frame []byte, to Target) int {
+	var probe struct {
+		EnvelopeID string `json:"envelope_id"`
+		Type       string `json:"type"`
+	}
+	_ = json.Unmarshal(frame, &probe)
+	s.mu.Lock()
+	var targets []*conn
+	switch {
+	case to.all:
+		for _, ci := range s.connLog {
+			if c, ok := s.conns[ci.ID]; ok {
+				targets = append(targets, c)
+			}
+		}
+	case to.conn != 0:
+		if c, ok := s.conns[to.conn]; ok {
+			targets = append(targets, c)
+		}
+	default:
+		if c := s.pickLocked(); c != nil {
+			targets = append(targets, c)
+		}
+	}
+	for _, c := range targets {
+		if probe.EnvelopeID == "" {
+			continue
+		}
+		s.pending[probe.EnvelopeID] = &pendingEnvelope{id: probe.EnvelopeID, typ: probe.Type, connID: c.id, sentAt: time.Now()}
+		s.delivered = append(s.delivered, Envelope{EnvelopeID: probe.EnvelopeID, Type: probe.Type, ConnID: c.id, At: s.opts.Now()})
+	}
+	s.notifyLocked()
+	s.mu.Unlock()
+	for _, c := range targets {
+		s.enqueue(c, outMsg{data: append([]byte(nil), frame...), envID: probe.EnvelopeID})
+	}
+	return len(targets)
+}

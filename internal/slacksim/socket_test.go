@@ -318,3 +318,35 @@ func TestSocketModeInvalidAppToken(t *testing.T) {
 		}
 	}
 }
+
+func TestSendRaw(t *testing.T) {
+	sim, api := fixture(t, slacksim.Options{})
+	ctx := testContext(t)
+	client := runSocket(t, api)
+	nextEvent(t, ctx, client, socketmode.EventTypeHello)
+	if n := sim.SendRaw([]byte(`{"type":`), slacksim.ToAny); n != 1 {
+		t.Fatalf("SendRaw() wrote to %d connections, want 1", n)
+	}
+	sim.SendRaw([]byte(`{"envelope_id":"e-bad","type":"nonsense"}`), slacksim.ToAny)
+	bad := nextEvent(t, ctx, client, socketmode.EventTypeErrorBadMessage)
+	if bad.Data.(*socketmode.ErrorBadMessage).Cause == nil {
+		t.Errorf("bad message event = %+v", bad)
+	}
+
+	// A hand-made envelope is tracked: its ack shows in Acks.
+	sim.SendRaw([]byte(`{"envelope_id":"e-raw","type":"events_api","payload":{"type":"event_callback","event_id":"EvRAW",`+
+		`"event":{"type":"message","channel":"CSUP","user":"UAGENT","text":"raw","ts":"1.000001"}}}`), slacksim.ToAny)
+	ev := nextEvent(t, ctx, client, socketmode.EventTypeEventsAPI)
+	client.Ack(*ev.Request)
+	a, err := sim.WaitAcked(ctx, "e-raw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Type != "events_api" || a.ConnID != 1 {
+		t.Errorf("ack = %+v", a)
+	}
+	// The connection survived all of it.
+	if n := sim.ConnectionCount(); n != 1 {
+		t.Errorf("ConnectionCount() = %d, want 1", n)
+	}
+}
