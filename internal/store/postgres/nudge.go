@@ -1,0 +1,103 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/nudgebot/nudgebot/internal/store"
+)
+
+// RecordNudge stores n and returns its ID.
+func (s *Store) RecordNudge(ctx context.Context, n store.Nudge) (int64, error) {
+	var id int64
+	err := s.queryRow(ctx,
+		`INSERT INTO nudges (team, channel, user_id, message_ts, thread_ts, rule_id, family, score, outcome, at, escalated)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
+		[]any{n.Team, n.Channel, n.User, n.MessageTS, n.ThreadTS, n.RuleID, n.Family, n.Score,
+			string(n.Outcome), n.At, n.Escalated}, &id)
+	if err != nil {
+		return 0, fmt.Errorf("postgres: record nudge: %w", err)
+	}
+	return id, nil
+}
+
+// Nudge returns one record, or store.ErrNotFound.
+func (s *Store) Nudge(ctx context.Context, id int64) (store.Nudge, error) {
+	n := store.Nudge{ID: id}
+	var outcome string
+	err := s.queryRow(ctx,
+		`SELECT team, channel, user_id, message_ts, thread_ts, rule_id, family, score, outcome, at, escalated
+		FROM nudges WHERE id = $1`, []any{id},
+		&n.Team, &n.Channel, &n.User, &n.MessageTS, &n.ThreadTS, &n.RuleID, &n.Family, &n.Score,
+		&outcome, &n.At, &n.Escalated)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Nudge{}, store.ErrNotFound
+	} else if err != nil {
+		return store.Nudge{}, fmt.Errorf("postgres: nudge %d: %w", id, err)
+	}
+	n.Outcome = store.Outcome(outcome)
+	n.At = utc(n.At)
+	return n, nil
+}
+
+// CountSent counts the sent nudges to user at or after from.
+func (s *Store) CountSent(ctx context.Context, team, user string, from time.Time) (int, error) {
+	var n int
+	err := s.queryRow(ctx,
+		`SELECT count(*) FROM nudges WHERE team = $1 AND user_id = $2 AND outcome = 'sent' AND at >= $3`,
+		[]any{team, user, from}, &n)
+	if err != nil {
+		return 0, fmt.Errorf("postgres: count sent: %w", err)
+	}
+	return n, nil
+}
+
+// ResolveEscalation sets escalated on the unresolved sent or withheld
+// records of one channel and thread at or after since.
+func (s *Store) ResolveEscalation(ctx context.Context, team, channel, threadTS string, since time.Time, escalated bool) (int, error) {
+	n, err := s.exec(ctx,
+		`UPDATE nudges SET escalated = $1
+		WHERE team = $2 AND channel = $3 AND thread_ts = $4 AND escalated IS NULL
+		AND at >= $5 AND outcome IN ('sent', 'withheld')`,
+		escalated, team, channel, threadTS, since)
+	if err != nil {
+		return 0, fmt.Errorf("postgres: resolve escalation: %w", err)
+	}
+	return int(n), nil
+}
+
+// AddScored adds n to a channel's count of scored messages on at's UTC day.
+func (s *Store) AddScored(ctx context.Context, team, channel string, at time.Time, n int) error {
+	_, err := s.exec(ctx,
+		`INSERT INTO scored (team, channel, day, n) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (team, channel, day) DO UPDATE SET n = scored.n + excluded.n`,
+		team, channel, day(at), n)
+	if err != nil {
+		return fmt.Errorf("postgres: add scored: %w", err)
+	}
+	return nil
+}
+
+// RecordFeedback stores a click, replacing the same user's earlier click
+// on that nudge. The existence check and the write are one statement.
+func (s *Store) RecordFeedback(ctx context.Context, f store.Feedback) error {
+	n, err := s.exec(ctx,
+		`INSERT INTO feedback (nudge_id, user_id, helpful, at)
+		SELECT $1::bigint, $2::text, $3::boolean, $4::timestamptz WHERE EXISTS (SELECT 1 FROM nudges WHERE id = $1)
+		ON CONFLICT (nudge_id, user_id) DO UPDATE SET helpful = excluded.helpful, at = excluded.at`,
+		f.NudgeID, f.User, f.Helpful, f.At)
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "23503" { // foreign_key_violation
+		return store.ErrNotFound // pruned between the check and the write
+	} else if err != nil {
+		return fmt.Errorf("postgres: record feedback: %w", err)
+	}
+	if n == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}
