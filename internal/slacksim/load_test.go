@@ -1,11 +1,13 @@
 package slacksim_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
 
@@ -105,4 +107,59 @@ func BenchmarkPost(b *testing.B) {
 	if _, err := sim.WaitAcks(ctx, n); err != nil {
 		b.Fatal(err)
 	}
+}
+
+// TestLoadRawClient is TestLoad with a bare websocket client that acks by
+// copying the envelope_id, without decoding the event: the sim's own
+// ceiling, without slack-go's decoding.
+func TestLoadRawClient(t *testing.T) {
+	if testing.Short() {
+		t.Skip("load test")
+	}
+	const n = 10000
+	sim, api := fixture(t, slacksim.Options{})
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+	_, url, err := api.StartSocketModeContext(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws, _, err := websocket.DefaultDialer.DialContext(ctx, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	go func() {
+		prefix := []byte(`"envelope_id":"`)
+		for {
+			_, data, err := ws.ReadMessage()
+			if err != nil {
+				return
+			}
+			i := bytes.Index(data, prefix)
+			if i < 0 {
+				continue // hello
+			}
+			id := data[i+len(prefix):]
+			id = id[:bytes.IndexByte(id, '"')]
+			if err := ws.WriteMessage(websocket.TextMessage, []byte(`{"envelope_id":"`+string(id)+`"}`)); err != nil {
+				return
+			}
+		}
+	}()
+	if err := sim.WaitConnected(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	for i := range n {
+		sim.Post(slacksim.Msg{Channel: "CSUP", User: "UAGENT", Text: fmt.Sprintf("message %d: as I already said, works as designed", i)})
+	}
+	if _, err := sim.WaitAcks(ctx, n); err != nil {
+		t.Fatalf("%d of %d acked: %v", sim.AckCount(), n, err)
+	}
+	elapsed := time.Since(start)
+	if got := len(sim.AckLatencies()); got != n {
+		t.Errorf("AckLatencies() = %d, want %d", got, n)
+	}
+	t.Logf("%d envelopes to a raw client, all acked in %v: %.0f envelopes/s", n, elapsed, float64(n)/elapsed.Seconds())
 }
