@@ -6,7 +6,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -17,6 +16,7 @@ import (
 	"github.com/nudgebot/nudgebot/internal/score"
 	"github.com/nudgebot/nudgebot/internal/slackbot"
 	"github.com/nudgebot/nudgebot/internal/store"
+	"github.com/nudgebot/nudgebot/internal/store/postgres"
 	"github.com/nudgebot/nudgebot/internal/store/sqlite"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -157,7 +157,12 @@ func loadRules(path string) (*score.Rules, error) {
 // openStore opens NUDGE_STORE: an SQLite path, or a PostgreSQL URL.
 func openStore(ctx context.Context, dsn string) (store.Store, error) {
 	if isPostgres(dsn) {
-		return nil, errors.New("app: NUDGE_STORE: PostgreSQL is not supported by this build yet; use an SQLite path")
+		st, err := postgres.Open(ctx, dsn)
+		if err != nil {
+			// The driver's errors name the host, never the password.
+			return nil, fmt.Errorf("app: NUDGE_STORE: %w", err)
+		}
+		return st, nil
 	}
 	st, err := sqlite.Open(ctx, dsn)
 	if err != nil {

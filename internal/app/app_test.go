@@ -260,7 +260,7 @@ func TestNewErrors(t *testing.T) {
 		want string
 	}{
 		{"wrong bot token", func(c *app.Config) { c.BotToken = "xoxb-wrong" }, "invalid_auth"},
-		{"postgres", func(c *app.Config) { c.Store = "postgres://u@127.0.0.1/db" }, "NUDGE_STORE"},
+		{"postgres down", func(c *app.Config) { c.Store = "postgres://u:hunter2pw@127.0.0.1:1/db" }, "NUDGE_STORE"},
 		{"rules file missing", func(c *app.Config) { c.RulesFile = "/nonexistent/rules" }, "NUDGE_RULES_FILE"},
 		{"invalid config", func(c *app.Config) { c.Threshold = 2 }, "NUDGE_THRESHOLD"},
 	}
@@ -272,7 +272,7 @@ func TestNewErrors(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("New = %v, want an error about %s", err, tt.want)
 			}
-			if err != nil && (strings.Contains(err.Error(), sim.BotToken) || strings.Contains(err.Error(), "xoxb-wrong")) {
+			if err != nil && (strings.Contains(err.Error(), sim.BotToken) || strings.Contains(err.Error(), "xoxb-wrong") || strings.Contains(err.Error(), "hunter2pw")) {
 				t.Errorf("error holds a token: %v", err)
 			}
 		})
