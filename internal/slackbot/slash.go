@@ -29,11 +29,11 @@ func (b *Bot) handleSlash(ctx context.Context, cmd slack.SlashCommand) {
 	}
 	b.log.Info("slash command", zap.String("kind", c.Kind.String()), zap.String("channel_id", cmd.ChannelID),
 		zap.String("user_id", cmd.UserID), zap.Bool("usage_error", err != nil))
-	b.reply(ctx, cmd, reply)
+	b.postSlashReply(ctx, cmd, reply)
 }
 
-// reply posts text as an ephemeral answer to cmd through its response_url.
-func (b *Bot) reply(ctx context.Context, cmd slack.SlashCommand, text string) {
+// postSlashReply posts text as an ephemeral answer to cmd through its response_url.
+func (b *Bot) postSlashReply(ctx context.Context, cmd slack.SlashCommand, text string) {
 	if cmd.ResponseURL == "" {
 		return
 	}
