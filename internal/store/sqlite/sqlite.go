@@ -100,9 +100,6 @@ func (s *Store) Close() error {
 	return nil
 }
 
-// DB returns the underlying database, for tests that inspect the schema.
-func (s *Store) DB() *sql.DB { return s.db }
-
 // mapErr turns driver errors into store sentinels: no rows is
 // store.ErrNotFound; a database that stays locked past the busy timeout,
 // cannot be opened or was closed is store.ErrUnavailable (the caller may
