@@ -1,12 +1,60 @@
 package main
 
 import (
+	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/nudgebot/nudgebot/internal/app"
+	"go.uber.org/zap"
 )
 
-// TEMPORARY STUB: replaced by its owner.
-func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "not implemented yet")
-	return exitError
+func cmdRun(args []string, _ io.Reader, _, stderr io.Writer) int {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: nudgebot run")
+		fmt.Fprintln(stderr)
+		fmt.Fprintln(stderr, "Runs the bot over Socket Mode, configured by the environment:")
+		fmt.Fprintln(stderr, "SLACK_APP_TOKEN and SLACK_BOT_TOKEN (required), SLACK_API_URL, NUDGE_STORE,")
+		fmt.Fprintln(stderr, "NUDGE_HTTP_ADDR, NUDGE_MANAGERS, NUDGE_THRESHOLD, NUDGE_COOLDOWN,")
+		fmt.Fprintln(stderr, "NUDGE_LOG_LEVEL, NUDGE_RULES_FILE. SIGTERM or SIGINT stops it cleanly.")
+	}
+	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	} else if err != nil {
+		return exitUsage
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return exitUsage
+	}
+	cfg, err := app.LoadConfig()
+	if err != nil {
+		fmt.Fprintf(stderr, "nudgebot: %v\n", err)
+		return exitUsage
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return runBot(ctx, cfg, stderr)
+}
+
+// runBot runs the configured bot until ctx ends and returns the exit code.
+func runBot(ctx context.Context, cfg app.Config, stderr io.Writer) int {
+	log := app.NewLogger(cfg.LogLevel, stderr)
+	defer log.Sync()
+	log.Info("starting", zap.String("version", version), zap.String("api_url", cfg.APIURL),
+		zap.String("http_addr", cfg.HTTPAddr), zap.Float64("threshold", cfg.Threshold),
+		zap.Duration("cooldown", cfg.Cooldown), zap.Int("managers", len(cfg.Managers)))
+	if err := app.Main(ctx, cfg, log, app.Options{}); err != nil {
+		log.Error("exit", zap.Error(err))
+		return exitError
+	}
+	log.Info("stopped")
+	return exitOK
 }
