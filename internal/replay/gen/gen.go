@@ -6,6 +6,7 @@ package gen
 
 import (
 	"archive/zip"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -196,6 +197,12 @@ func Generate(cfg Config, sink Sink) error {
 				case r < 43:
 					m["subtype"] = "channel_join"
 				}
+				if rng.IntN(20) == 0 {
+					m["edited"] = map[string]any{"user": u, "ts": ts}
+				}
+				if rng.IntN(4) == 0 {
+					m["reactions"] = []any{map[string]any{"name": "eyes", "users": []string{agents[0], customers[1]}, "count": 2}}
+				}
 				if i > 0 {
 					buf = append(buf, ',')
 				}
@@ -203,7 +210,8 @@ func Generate(cfg Config, sink Sink) error {
 				if err != nil {
 					return err
 				}
-				buf = append(buf, b...)
+				// Slack's exports escape every '/' (it can only occur in strings).
+				buf = append(buf, bytes.ReplaceAll(b, []byte("/"), []byte(`\/`))...)
 			}
 			buf = append(buf, ']')
 			if err := sink.Add(File{Name: name + "/" + day.Format(time.DateOnly) + ".json", Data: buf}); err != nil {
@@ -255,18 +263,36 @@ func message(rng *rand.Rand, user, ts string, agent bool) map[string]any {
 		"user_team":     Team,
 		"source_team":   Team,
 		"user_profile": map[string]any{
-			"avatar_hash": strconv.FormatUint(rng.Uint64(), 16)[:12], "image_72": "https://avatars.slack-edge.example/2025-01-01/" + user + "_72.png",
-			"first_name": "Person", "real_name": "Person " + user, "display_name": user, "team": Team, "name": strings.ToLower(user),
+			"avatar_hash": fmt.Sprintf("%012x", rng.Uint64()>>16), "image_72": "https://avatars.slack-edge.example/2025-01-01/" + user + "_72.png",
+			"image_original": "https://avatars.slack-edge.example/2025-01-01/" + user + "_original.png", "first_name": "Person", "real_name": "Person " + user, "display_name": user, "team": Team, "name": strings.ToLower(user),
 			"is_restricted": false, "is_ultra_restricted": false,
 		},
-		"blocks": []any{map[string]any{
-			"type": "rich_text", "block_id": strconv.FormatUint(rng.Uint64()%1e6, 36),
-			"elements": []any{map[string]any{
-				"type":     "rich_text_section",
-				"elements": []any{map[string]any{"type": "text", "text": text}},
-			}},
-		}},
+		"blocks": blocks(rng, text),
 	}
+}
+
+// blocks is the rich_text rendering Slack stores beside text: the words
+// split into styled runs, with a link and a mention, as real ones are.
+func blocks(rng *rand.Rand, text string) []any {
+	words := strings.Fields(text)
+	var els []any
+	for i := 0; i < len(words); i += 6 {
+		run := strings.Join(words[i:min(i+6, len(words))], " ") + " "
+		el := map[string]any{"type": "text", "text": run}
+		if i%12 == 6 {
+			el["style"] = map[string]any{"bold": true}
+		}
+		els = append(els, el)
+	}
+	els = append(els,
+		map[string]any{"type": "link", "url": "https://help.example.com/articles/" + strconv.Itoa(rng.IntN(9000)+1000) + "-exports-and-sync", "text": "the help article"},
+		map[string]any{"type": "user", "user_id": fmt.Sprintf("UC%05d", rng.IntN(400))},
+		map[string]any{"type": "emoji", "name": "slightly_smiling_face", "unicode": "1f642"},
+	)
+	return []any{map[string]any{
+		"type": "rich_text", "block_id": strconv.FormatUint(rng.Uint64()%1e9, 36),
+		"elements": []any{map[string]any{"type": "rich_text_section", "elements": els}},
+	}}
 }
 
 // Discard is a Sink that drops everything, for sizing.
