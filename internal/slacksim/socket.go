@@ -19,7 +19,7 @@ const disconnectGrace = 2 * time.Second
 type ConnInfo struct {
 	ID       int
 	OpenedAt time.Time
-	ClosedAt time.Time // zero while open
+	ClosedAt time.Time // zero until its socket has closed
 	// Envelopes is how many envelopes were written to it.
 	Envelopes int
 }
@@ -204,7 +204,7 @@ func (s *Sim) Connections() []ConnInfo {
 	defer s.mu.Unlock()
 	var out []ConnInfo
 	for _, ci := range s.connLog {
-		if ci.ClosedAt.IsZero() {
+		if _, ok := s.conns[ci.ID]; ok {
 			out = append(out, ci)
 		}
 	}
@@ -237,7 +237,8 @@ func (s *Sim) WaitConnections(ctx context.Context, n int) error {
 // Disconnect sends {"type":"disconnect","reason":reason} to every open
 // connection, as Slack does before it recycles one ("refresh_requested",
 // "warning", "link_disabled"), then closes each socket once the client has
-// closed it or after 2 s.
+// closed it or after 2 s. The connections stop counting as open, and get
+// no new envelopes, at once.
 func (s *Sim) Disconnect(reason string) {
 	s.disconnect(reason, 0)
 }
@@ -260,10 +261,23 @@ func (s *Sim) disconnect(reason string, id int) {
 			targets = append(targets, c)
 		}
 	}
+	s.retireLocked(targets)
 	s.mu.Unlock()
 	for _, c := range targets {
 		s.enqueue(c, outMsg{data: msg, disconnect: true})
 	}
+}
+
+// retireLocked takes connections out of service at once: no new envelopes
+// go to them and they no longer count as open, although their sockets close
+// a moment later (acks still arriving on them are recorded). Without this,
+// a test that waits for the reconnect could see the old connection still
+// "open" and have its next envelope routed to a dying socket.
+func (s *Sim) retireLocked(cs []*conn) {
+	for _, c := range cs {
+		delete(s.conns, c.id)
+	}
+	s.notifyLocked()
 }
 
 // DropConnections closes every connection's TCP socket abruptly, with no
@@ -274,6 +288,7 @@ func (s *Sim) DropConnections() {
 	for _, c := range s.conns {
 		targets = append(targets, c)
 	}
+	s.retireLocked(targets)
 	s.mu.Unlock()
 	for _, c := range targets {
 		c.drop()
@@ -284,6 +299,9 @@ func (s *Sim) DropConnections() {
 func (s *Sim) DropConn(id int) {
 	s.mu.Lock()
 	c := s.conns[id]
+	if c != nil {
+		s.retireLocked([]*conn{c})
+	}
 	s.mu.Unlock()
 	if c != nil {
 		c.drop()
