@@ -1,34 +1,532 @@
 package score
 
-// TEMPORARY STUB: replaced by the real engine (issue #3). The exported API
-// below is the contract other packages build against.
-
 import (
+	_ "embed"
 	"io"
+	"math/bits"
 	"strings"
+	"sync"
 )
 
-// Rules is a compiled rulebook. It is safe for concurrent use.
-type Rules struct{}
+//go:embed rules.txt
+var builtinRules string
 
-// DefaultRules returns the built-in, embedded rulebook.
-func DefaultRules() *Rules { return &Rules{} }
+// builtinName names the embedded rulebook in error messages.
+const builtinName = "rules.txt"
+
+// rule is one compiled rule.
+type rule struct {
+	id        string
+	family    Family // "" for escalation rules
+	fam       int    // index of family in Families(), -1 for escalation
+	weight    float64
+	signal    string
+	context   []pattern // all must match the customer's previous message
+	hasUnless bool
+}
+
+// Rules is a compiled rulebook. It is safe for concurrent use.
+type Rules struct {
+	words       map[uint64]uint32 // folded word hash → word id
+	wclass      []classSet        // word id → its classes
+	rules       []rule
+	agent       ruleset // run by Evaluate
+	esc         ruleset // run by Escalated
+	reminders   [8][]string
+	suggestions [8]string
+	stopClass   int  // the @stop class, or -1
+	hasEcho     bool // some rule uses the echo signal
+	// implies[b] holds the classes that include built-in class b
+	// ("@count = two, three, @NUM").
+	implies    [clsFirstUser]classSet
+	hasImplies bool
+}
+
+var defaultRules = sync.OnceValue(func() *Rules {
+	r, err := parseRules(nil, "")
+	if err != nil {
+		panic("score: built-in rulebook: " + err.Error())
+	}
+	return r
+})
+
+// DefaultRules returns the built-in, embedded rulebook. It is parsed once.
+func DefaultRules() *Rules { return defaultRules() }
 
 // LoadRules returns the built-in rulebook with the rules file read from r
-// applied on top (name is used in error messages).
-func LoadRules(r io.Reader, name string) (*Rules, error) { return &Rules{}, nil }
+// applied on top: its rules are added and its "off ID" lines switch
+// built-in rules off. Errors name the file (name), the line, the rule and
+// the problem.
+func LoadRules(r io.Reader, name string) (*Rules, error) {
+	return parseRules(r, name)
+}
+
+func parseRules(user io.Reader, name string) (*Rules, error) {
+	b := newBook()
+	if err := b.parse(strings.NewReader(builtinRules), builtinName, false); err != nil {
+		return nil, err
+	}
+	if user != nil {
+		if err := b.parse(user, name, true); err != nil {
+			return nil, err
+		}
+	}
+	return compile(b)
+}
+
+// RuleIDs lists the ids of the rules in r, in rulebook order.
+func (r *Rules) RuleIDs() []string {
+	ids := make([]string, 0, len(r.rules))
+	for _, ru := range r.rules {
+		ids = append(ids, ru.id)
+	}
+	return ids
+}
 
 // Evaluate scores msg against rules.
 func Evaluate(msg Message, rules *Rules) Result {
-	if i := strings.Index(strings.ToLower(msg.Text), "as i already"); i >= 0 && !msg.Off.Has(Repeat) {
-		return Result{Score: 0.8, Family: Repeat, Hits: []Hit{{RuleID: "repeat.already", Family: Repeat, Weight: 0.8, Start: i, End: i + 12}},
-			Reminder: "If they didn't get it, explain it another way, patiently.", Suggestion: "Let me put that another way."}
+	if rules == nil {
+		rules = DefaultRules()
 	}
-	return Result{}
+	st := scratchPool.Get().(*scratch)
+	st.reset(len(rules.rules))
+	if rules.hasEcho && msg.Context != "" {
+		rules.contextWords(st, msg.Context)
+	}
+	rules.scan(&rules.agent, st, msg.Text, msg.Off)
+	res := rules.result(st, &msg)
+	scratchPool.Put(st)
+	return res
 }
 
+// escalationThreshold is the combined weight at which Escalated says yes.
+const escalationThreshold = 0.5
+
 // Escalated reports whether a customer's message shows escalation:
-// shouting, "!!!"/"???", asking for a manager, threatening to cancel.
+// shouting, "!!!"/"???", asking for a manager, threatening to cancel,
+// leave, sue or post a review, "this is unacceptable". Its rules are the
+// rulebook's "escalation" rules.
 func Escalated(text string, rules *Rules) bool {
-	return strings.Contains(text, "!!!") || strings.Contains(strings.ToLower(text), "manager")
+	if rules == nil {
+		rules = DefaultRules()
+	}
+	st := scratchPool.Get().(*scratch)
+	st.reset(len(rules.rules))
+	rules.scan(&rules.esc, st, text, 0)
+	prod := 1.0
+	for _, h := range st.hits[:st.nh] {
+		if st.excepted.has(int(h.rule)) {
+			continue
+		}
+		prod *= 1 - rules.rules[h.rule].weight
+	}
+	scratchPool.Put(st)
+	return 1-prod >= escalationThreshold
+}
+
+// Scratch state for one call.
+const (
+	maxSent = 96 // tokens per sentence; longer sentences are cut
+	maxHits = 48 // hits kept per message
+	maxEcho = 64 // content words kept from the context
+)
+
+type ruleBits [maxRules / 64]uint64
+
+func (b *ruleBits) set(i int)      { b[i>>6] |= 1 << (i & 63) }
+func (b *ruleBits) has(i int) bool { return b[i>>6]&(1<<(i&63)) != 0 }
+
+type hitTmp struct {
+	rule       int32
+	start, end int32
+}
+
+type scratch struct {
+	toks      [maxSent + 1]token
+	wid       [maxSent + 1]uint32
+	cls       [maxSent + 1]classSet
+	matched   ruleBits
+	excepted  ruleBits
+	famExcept uint16
+	hits      [maxHits]hitTmp
+	nh        int
+	ctxDone   bool
+	ctx       [maxEcho]uint64
+	nctx      int
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+
+func (st *scratch) reset(nrules int) {
+	n := (nrules + 63) / 64
+	clear(st.matched[:n])
+	clear(st.excepted[:n])
+	st.famExcept = 0
+	st.nh = 0
+	st.ctxDone = false
+	st.nctx = 0
+}
+
+// scan tokenizes text sentence by sentence and runs rs over each sentence.
+func (r *Rules) scan(rs *ruleset, st *scratch, text string, off FamilySet) {
+	sc := newScanner(text)
+	n := 0
+	for {
+		ok, brk := sc.next(&st.toks[n])
+		if !ok {
+			break
+		}
+		if brk && n > 0 {
+			t := st.toks[n]
+			r.sentence(rs, st, r.closeSentence(st, n), off)
+			st.toks[0] = t
+			n = 0
+		}
+		r.classify(st, n)
+		n++
+		if st.toks[n-1].flags&tkEnd != 0 || n == maxSent {
+			r.sentence(rs, st, n, off)
+			n = 0
+		}
+	}
+	if n > 0 {
+		r.sentence(rs, st, r.closeSentence(st, n), off)
+	}
+}
+
+// closeSentence gives a sentence of n tokens that has no final '.', '?' or
+// '!' a virtual one, so that "$" matches at its end. It returns the new
+// length.
+func (r *Rules) closeSentence(st *scratch, n int) int {
+	if st.toks[n-1].flags&tkEnd != 0 {
+		return n
+	}
+	e := st.toks[n-1].end
+	st.toks[n] = token{start: e, end: e, flags: tkEnd}
+	r.classify(st, n)
+	return n + 1
+}
+
+// classify looks token i up: its word id and its classes.
+func (r *Rules) classify(st *scratch, i int) {
+	t := &st.toks[i]
+	var id uint32
+	if t.hash != 0 {
+		id = r.words[t.hash]
+		if id == 0 && t.hash2 != 0 {
+			id = r.words[t.hash2]
+		}
+	}
+	st.wid[i] = id
+	c := r.wclass[id]
+	c.set(clsAny)
+	f := t.flags
+	if f&tkCaps != 0 {
+		c.set(clsCaps)
+	}
+	if f&tkNum != 0 {
+		c.set(clsNum)
+	}
+	if f&tkQ != 0 {
+		c.set(clsQ)
+	}
+	if f&tkQQ != 0 {
+		c.set(clsQQ)
+	}
+	if f&tkBang != 0 {
+		c.set(clsBang)
+	}
+	if f&tkBangs != 0 {
+		c.set(clsBangs)
+	}
+	if f&tkEmoji != 0 {
+		c.set(clsEmoji)
+	}
+	if f&tkEnd != 0 {
+		c.set(clsEnd)
+	}
+	if r.hasImplies {
+		for b := 0; b < clsFirstUser; b++ {
+			if c.has(b) {
+				c = c.union(r.implies[b])
+			}
+		}
+	}
+	st.cls[i] = c
+}
+
+// sentence runs the patterns that can start at each token of the sentence
+// in st.toks[:n].
+func (r *Rules) sentence(rs *ruleset, st *scratch, n int, off FamilySet) {
+	for i := 0; i < n; i++ {
+		if w := st.wid[i]; w != 0 && int(w) < len(rs.byWord) {
+			for _, pi := range rs.byWord[w] {
+				r.try(rs, pi, st, n, i, off)
+			}
+		}
+		c := st.cls[i]
+		for k := range c {
+			m := c[k] & rs.classes[k]
+			for m != 0 {
+				b := k*64 + bits.TrailingZeros64(m)
+				m &= m - 1
+				for _, pi := range rs.byClass[b] {
+					r.try(rs, pi, st, n, i, off)
+				}
+			}
+		}
+	}
+}
+
+func (r *Rules) try(rs *ruleset, pi int32, st *scratch, n, i int, off FamilySet) {
+	p := &rs.pats[pi]
+	if p.anchored && i != 0 {
+		return
+	}
+	switch p.kind {
+	case pkMatch:
+		if st.matched.has(int(p.rule)) {
+			return
+		}
+		if ru := &r.rules[p.rule]; ru.fam >= 0 && off.Has(ru.family) {
+			return
+		}
+	case pkUnless:
+		if st.excepted.has(int(p.rule)) {
+			return
+		}
+	case pkFamUnless:
+		if st.famExcept&(1<<p.rule) != 0 {
+			return
+		}
+	}
+	end := p.longest(st.toks[:n], st.wid[:n], st.cls[:n], i)
+	if end < 0 {
+		return
+	}
+	switch p.kind {
+	case pkMatch:
+		if r.rules[p.rule].signal == "echo" && !r.echo(st, i, end, n) {
+			return
+		}
+		st.matched.set(int(p.rule))
+		if st.nh < maxHits {
+			st.hits[st.nh] = hitTmp{rule: p.rule, start: st.toks[i].start, end: st.toks[end-1].end}
+			st.nh++
+		}
+	case pkUnless:
+		st.excepted.set(int(p.rule))
+	case pkFamUnless:
+		st.famExcept |= 1 << p.rule
+	}
+}
+
+// result turns the hits in st into a Result.
+func (r *Rules) result(st *scratch, msg *Message) Result {
+	prod := 1.0
+	var famW [8]float64
+	kept := 0
+	for k := 0; k < st.nh; k++ {
+		h := st.hits[k]
+		ru := &r.rules[h.rule]
+		if st.excepted.has(int(h.rule)) || st.famExcept&(1<<ru.fam) != 0 {
+			continue
+		}
+		if len(ru.context) > 0 && !r.contextMatches(st, ru, msg.Context) {
+			continue
+		}
+		prod *= 1 - ru.weight
+		famW[ru.fam] += ru.weight
+		st.hits[kept] = h
+		kept++
+	}
+	if kept == 0 {
+		return Result{}
+	}
+	best := 0
+	for i := range famW {
+		if famW[i] > famW[best] {
+			best = i
+		}
+	}
+	score := 1 - prod
+	if score < 0 {
+		score = 0
+	} else if score > 1 {
+		score = 1
+	}
+	hits := make([]Hit, kept)
+	for k := 0; k < kept; k++ {
+		h := st.hits[k]
+		ru := &r.rules[h.rule]
+		hits[k] = Hit{RuleID: ru.id, Family: ru.family, Weight: ru.weight, Start: int(h.start), End: int(h.end)}
+	}
+	for i := 1; i < len(hits); i++ { // by span; nearly sorted already
+		for j := i; j > 0 && hits[j].Start < hits[j-1].Start; j-- {
+			hits[j], hits[j-1] = hits[j-1], hits[j]
+		}
+	}
+	res := Result{Score: score, Hits: hits, Family: Families()[best]}
+	if rem := r.reminders[best]; len(rem) > 0 {
+		res.Reminder = rem[rotation(msg, len(rem))]
+	}
+	res.Suggestion = r.suggestions[best]
+	return res
+}
+
+// rotation picks which of n reminders to show for msg: it moves on every
+// minute, so agents don't see the same line every time.
+func rotation(msg *Message, n int) int {
+	if msg.At.IsZero() {
+		return 0
+	}
+	return int(uint64(msg.At.Unix()/60) % uint64(n))
+}
+
+// Reminders returns the reminders of family f, in rulebook order.
+func (r *Rules) Reminders(f Family) []string {
+	if i := familyIndex(f); i >= 0 {
+		return append([]string(nil), r.reminders[i]...)
+	}
+	return nil
+}
+
+func familyIndex(f Family) int {
+	for i, g := range Families() {
+		if g == f {
+			return i
+		}
+	}
+	return -1
+}
+
+// echo reports whether the tokens near the match in st.toks[i:end] include
+// a content word the customer stated in their previous message: the agent
+// is negating what the customer just claimed.
+func (r *Rules) echo(st *scratch, i, end, n int) bool {
+	if !st.ctxDone {
+		return false
+	}
+	lo, hi := i-3, end+3
+	if lo < 0 {
+		lo = 0
+	}
+	if hi > n {
+		hi = n
+	}
+	for j := lo; j < hi; j++ {
+		t := &st.toks[j]
+		if !r.content(t, st.cls[j]) {
+			continue
+		}
+		for _, h := range st.ctx[:st.nctx] {
+			if h == t.hash {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// content reports whether t is a content word: letters, four or more, and
+// not in the rulebook's @stop class.
+func (r *Rules) content(t *token, c classSet) bool {
+	if t.flags&tkWord == 0 || t.flags&tkNum != 0 || t.letters < 4 {
+		return false
+	}
+	return r.stopClass < 0 || !c.has(r.stopClass)
+}
+
+// contextWords collects the content words of the statements (not the
+// questions) in ctx into st.ctx.
+func (r *Rules) contextWords(st *scratch, ctx string) {
+	st.ctxDone = true
+	st.nctx = 0
+	sc := newScanner(ctx)
+	var t token
+	sentStart := 0
+	for {
+		ok, brk := sc.next(&t)
+		if !ok {
+			break
+		}
+		if brk {
+			sentStart = st.nctx
+		}
+		if t.flags&tkEnd != 0 {
+			if t.flags&tkQ != 0 {
+				st.nctx = sentStart // a question claims nothing
+			}
+			sentStart = st.nctx
+			continue
+		}
+		var c classSet
+		if t.hash != 0 {
+			id := r.words[t.hash]
+			c = r.wclass[id]
+		}
+		if r.content(&t, c) && st.nctx < maxEcho {
+			st.ctx[st.nctx] = t.hash
+			st.nctx++
+		}
+	}
+}
+
+// contextMatches reports whether every context pattern of ru matches ctx.
+func (r *Rules) contextMatches(st *scratch, ru *rule, ctx string) bool {
+	if ctx == "" {
+		return false
+	}
+	for pi := range ru.context {
+		if !r.matchAnywhere(st, &ru.context[pi], ctx) {
+			return false
+		}
+	}
+	return true
+}
+
+// matchAnywhere runs p at every token of text. It reuses st's token
+// buffers, so it must not run during scan.
+func (r *Rules) matchAnywhere(st *scratch, p *pattern, text string) bool {
+	sc := newScanner(text)
+	n := 0
+	check := func() bool {
+		for i := 0; i < n; i++ {
+			if p.anchored && i != 0 {
+				break
+			}
+			if p.longest(st.toks[:n], st.wid[:n], st.cls[:n], i) > 0 {
+				return true
+			}
+		}
+		return false
+	}
+	for {
+		ok, brk := sc.next(&st.toks[n])
+		if !ok {
+			break
+		}
+		if brk && n > 0 {
+			t := st.toks[n]
+			n = r.closeSentence(st, n)
+			if check() {
+				return true
+			}
+			st.toks[0] = t
+			n = 0
+		}
+		r.classify(st, n)
+		n++
+		if st.toks[n-1].flags&tkEnd != 0 || n == maxSent {
+			if check() {
+				return true
+			}
+			n = 0
+		}
+	}
+	if n == 0 {
+		return false
+	}
+	n = r.closeSentence(st, n)
+	return check()
 }

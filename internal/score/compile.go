@@ -1,0 +1,535 @@
+package score
+
+import (
+	"fmt"
+	"math/bits"
+	"strconv"
+	"strings"
+)
+
+// A compiled pattern is a Glushkov automaton over tokens: each position is
+// one atom (a set of words and classes) that consumes one token; follow[p]
+// is the set of positions that may come after p. A pattern has at most 64
+// positions, so a set of live positions is one uint64 and running a pattern
+// allocates nothing and is linear in the tokens it reads.
+
+// Limits of the engine.
+const (
+	maxPositions = 64   // atoms per pattern, gaps included
+	maxClasses   = 128  // classes, built-in ones included
+	maxRules     = 1024 // rules in a rulebook
+	maxGap       = 8    // longest gap, "*8"
+)
+
+// classSet is a set of classes, one bit each.
+type classSet [maxClasses / 64]uint64
+
+func (c *classSet) set(i int)                { c[i>>6] |= 1 << (i & 63) }
+func (c classSet) has(i int) bool            { return c[i>>6]&(1<<(i&63)) != 0 }
+func (c classSet) meets(d classSet) bool     { return c[0]&d[0] != 0 || c[1]&d[1] != 0 }
+func (c classSet) union(d classSet) classSet { return classSet{c[0] | d[0], c[1] | d[1]} }
+
+// atom matches one token.
+type atom struct {
+	mask  classSet
+	words []uint32
+}
+
+func (a *atom) ok(w uint32, c classSet) bool {
+	if a.mask.meets(c) {
+		return true
+	}
+	for _, x := range a.words {
+		if x == w {
+			return true
+		}
+	}
+	return false
+}
+
+// Pattern kinds.
+const (
+	pkMatch     = iota // the rule matches
+	pkUnless           // an exception of the rule
+	pkFamUnless        // an exception of a whole family
+	pkContext          // must match the customer's previous message
+)
+
+type pattern struct {
+	kind     uint8
+	rule     int32 // index in Rules.rules; the family for pkFamUnless
+	anchored bool  // '^': only at the start of a sentence
+	atoms    []atom
+	first    uint64
+	last     uint64
+	follow   []uint64
+	src      srcPos
+}
+
+// ruleset is the patterns Evaluate or Escalated run, indexed by the words
+// and classes they can start with.
+type ruleset struct {
+	pats    []pattern
+	byWord  [][]int32
+	byClass [maxClasses][]int32
+	classes classSet // classes some pattern starts with
+}
+
+// pnode is a parsed pattern.
+type pnode struct {
+	kind int // nAtom, nSeq, nAlt, nOpt
+	atom int
+	kids []*pnode
+}
+
+const (
+	nAtom = iota
+	nSeq
+	nAlt
+	nOpt
+)
+
+// compiler turns a book into Rules.
+type compiler struct {
+	b       *book
+	r       *Rules
+	classes map[string]int // class name → bit
+}
+
+func compile(b *book) (*Rules, error) {
+	c := &compiler{b: b, r: &Rules{words: map[uint64]uint32{}}, classes: map[string]int{}}
+	c.r.wclass = []classSet{{}} // word id 0: unknown
+	for i, n := range builtinClasses {
+		c.classes[n] = i
+	}
+	if len(b.classes)+clsFirstUser > maxClasses {
+		return nil, fmt.Errorf("%s: too many classes (at most %d)", b.classes[0].src.file, maxClasses-clsFirstUser)
+	}
+	for _, cl := range b.classes {
+		c.classes[cl.name] = len(c.classes)
+	}
+	for _, cl := range b.classes {
+		seen := map[string]bool{}
+		if err := c.fillClass(cl, c.classes[cl.name], seen); err != nil {
+			return nil, err
+		}
+	}
+	var specs []*ruleSpec
+	for _, rs := range b.rules {
+		if rs != nil {
+			specs = append(specs, rs)
+		}
+	}
+	if len(specs) > maxRules {
+		return nil, fmt.Errorf("too many rules: %d (at most %d)", len(specs), maxRules)
+	}
+	var agent, esc []pattern
+	for _, rs := range specs {
+		idx := int32(len(c.r.rules))
+		ru := rule{id: rs.id, weight: rs.weight, signal: rs.signal, fam: -1}
+		if rs.signal == "echo" {
+			c.r.hasEcho = true
+		}
+		if rs.family != escalation {
+			ru.family = Family(rs.family)
+			ru.fam = familyIndex(ru.family)
+		}
+		if len(rs.match) == 0 {
+			return nil, &parseError{pos: rs.src, rule: rs.id, msg: "missing pattern: a rule needs at least one \"match\" line"}
+		}
+		add := func(ps []patSpec, kind uint8) ([]pattern, error) {
+			var out []pattern
+			for _, p := range ps {
+				pt, err := c.pattern(p.text, p.src)
+				if err != nil {
+					return nil, &parseError{pos: p.src, rule: rs.id, msg: err.Error()}
+				}
+				pt.kind, pt.rule = kind, idx
+				out = append(out, pt)
+			}
+			return out, nil
+		}
+		ms, err := add(rs.match, pkMatch)
+		if err != nil {
+			return nil, err
+		}
+		us, err := add(rs.unless, pkUnless)
+		if err != nil {
+			return nil, err
+		}
+		cs, err := add(rs.context, pkContext)
+		if err != nil {
+			return nil, err
+		}
+		ru.context = cs
+		ru.hasUnless = len(us) > 0
+		c.r.rules = append(c.r.rules, ru)
+		if ru.fam < 0 {
+			esc = append(esc, ms...)
+			esc = append(esc, us...)
+		} else {
+			agent = append(agent, ms...)
+			agent = append(agent, us...)
+		}
+	}
+	for _, f := range Families() {
+		for _, p := range b.famUnless[string(f)] {
+			pt, err := c.pattern(p.text, p.src)
+			if err != nil {
+				return nil, &parseError{pos: p.src, msg: fmt.Sprintf("unless-family %s: %v", f, err)}
+			}
+			pt.kind, pt.rule = pkFamUnless, int32(familyIndex(f))
+			agent = append(agent, pt)
+		}
+	}
+	if err := c.r.agent.index(agent, len(c.r.wclass)); err != nil {
+		return nil, err
+	}
+	if err := c.r.esc.index(esc, len(c.r.wclass)); err != nil {
+		return nil, err
+	}
+	for i, f := range Families() {
+		c.r.reminders[i] = b.reminders[f]
+		c.r.suggestions[i] = b.suggestion[f]
+	}
+	if cl, ok := c.classes["@stop"]; ok {
+		c.r.stopClass = cl
+	} else {
+		c.r.stopClass = -1
+	}
+	return c.r, nil
+}
+
+func (c *compiler) fillClass(cl classSpec, bit int, seen map[string]bool) error {
+	if seen[cl.name] {
+		return &parseError{pos: cl.src, msg: fmt.Sprintf("class %s includes itself", cl.name)}
+	}
+	seen[cl.name] = true
+	for _, m := range cl.members {
+		if bi := builtinIndex(m); bi >= 0 {
+			if bi == clsAny || bi == clsEnd {
+				return &parseError{pos: cl.src, msg: fmt.Sprintf("class %s: %s can't be part of a class", cl.name, m)}
+			}
+			c.r.implies[bi].set(bit)
+			c.r.hasImplies = true
+			continue
+		}
+		if strings.HasPrefix(m, "@") {
+			i, ok := c.b.classIdx[m]
+			if !ok {
+				return &parseError{pos: cl.src, msg: fmt.Sprintf("class %s: unknown class %s", cl.name, m)}
+			}
+			if err := c.fillClass(c.b.classes[i], bit, seen); err != nil {
+				return err
+			}
+			continue
+		}
+		id, err := c.word(m)
+		if err != nil {
+			return &parseError{pos: cl.src, msg: fmt.Sprintf("class %s: %v", cl.name, err)}
+		}
+		c.r.wclass[id].set(bit)
+	}
+	delete(seen, cl.name)
+	return nil
+}
+
+func builtinIndex(name string) int {
+	for i, n := range builtinClasses {
+		if n == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// word returns the id of a rulebook word, adding it when new. The word must
+// read as exactly one token.
+func (c *compiler) word(w string) (uint32, error) {
+	sc := newScanner(w)
+	var t, u token
+	ok, _ := sc.next(&t)
+	if !ok || int(t.start) != 0 || int(t.end) != len(w) {
+		return 0, fmt.Errorf("%q is not one word", w)
+	}
+	if more, _ := sc.next(&u); more {
+		return 0, fmt.Errorf("%q is not one word", w)
+	}
+	if t.hash == 0 {
+		return 0, fmt.Errorf("%q can't be a word (use @Q, @QQ, @BANG or @BANGS for ? and !)", w)
+	}
+	if id, ok := c.r.words[t.hash]; ok {
+		return id, nil
+	}
+	id := uint32(len(c.r.wclass))
+	c.r.words[t.hash] = id
+	c.r.wclass = append(c.r.wclass, classSet{})
+	return id, nil
+}
+
+// pattern parses and compiles one pattern line.
+func (c *compiler) pattern(text string, src srcPos) (pattern, error) {
+	p := pattern{src: src}
+	f := strings.Fields(strings.NewReplacer("(", " ( ", ")", " ) ", "|", " | ").Replace(text))
+	if len(f) > 0 && f[0] == "^" {
+		p.anchored = true
+		f = f[1:]
+	}
+	if len(f) == 0 {
+		return p, fmt.Errorf("missing pattern")
+	}
+	ps := &pparser{c: c, f: f, p: &p}
+	n, err := ps.alt()
+	if err != nil {
+		return p, err
+	}
+	if ps.i < len(ps.f) {
+		return p, fmt.Errorf("unexpected %q in pattern", ps.f[ps.i])
+	}
+	if len(p.atoms) > maxPositions {
+		return p, fmt.Errorf("pattern too long: %d positions (at most %d; gaps count)", len(p.atoms), maxPositions)
+	}
+	p.follow = make([]uint64, len(p.atoms))
+	first, last, nullable := glushkov(n, p.follow)
+	if nullable {
+		return p, fmt.Errorf("pattern can match nothing")
+	}
+	for m := first; m != 0; m &= m - 1 {
+		a := &p.atoms[bits.TrailingZeros64(m)]
+		if a.mask.has(clsAny) {
+			return p, fmt.Errorf("pattern can't start with a gap or @ANY")
+		}
+		if a.mask.has(clsEnd) {
+			return p, fmt.Errorf("pattern can't start with $")
+		}
+	}
+	p.first, p.last = first, last
+	return p, nil
+}
+
+type pparser struct {
+	c *compiler
+	f []string
+	i int
+	p *pattern
+}
+
+func (ps *pparser) alt() (*pnode, error) {
+	var alts []*pnode
+	for {
+		s, err := ps.seq()
+		if err != nil {
+			return nil, err
+		}
+		alts = append(alts, s)
+		if ps.i < len(ps.f) && ps.f[ps.i] == "|" {
+			ps.i++
+			continue
+		}
+		break
+	}
+	if len(alts) == 1 {
+		return alts[0], nil
+	}
+	return &pnode{kind: nAlt, kids: alts}, nil
+}
+
+func (ps *pparser) seq() (*pnode, error) {
+	n := &pnode{kind: nSeq}
+	for ps.i < len(ps.f) {
+		tok := ps.f[ps.i]
+		if tok == "|" || tok == ")" {
+			break
+		}
+		ps.i++
+		var item *pnode
+		switch {
+		case tok == "(":
+			inner, err := ps.alt()
+			if err != nil {
+				return nil, err
+			}
+			if ps.i >= len(ps.f) || ps.f[ps.i] != ")" {
+				return nil, fmt.Errorf("missing ) in pattern")
+			}
+			ps.i++
+			item = inner
+		case tok == "?":
+			return nil, fmt.Errorf("stray ? (a question mark is @Q; ? after a word or ) makes it optional)")
+		case tok == "^":
+			return nil, fmt.Errorf("^ only at the very start of a pattern")
+		case tok == "$":
+			var a atom
+			a.mask.set(clsEnd)
+			item = ps.addAtom(a)
+		case strings.HasPrefix(tok, "*"):
+			g := maxGap / 2
+			if tok != "*" {
+				v, err := strconv.Atoi(tok[1:])
+				if err != nil || v < 1 || v > maxGap {
+					return nil, fmt.Errorf("bad gap %q: want * or *N with N in 1..%d", tok, maxGap)
+				}
+				g = v
+			}
+			gap := &pnode{kind: nSeq}
+			for k := 0; k < g; k++ {
+				var a atom
+				a.mask.set(clsAny)
+				gap.kids = append(gap.kids, &pnode{kind: nOpt, kids: []*pnode{ps.addAtom(a)}})
+			}
+			n.kids = append(n.kids, gap)
+			continue
+		default:
+			opt := false
+			if len(tok) > 1 && strings.HasSuffix(tok, "?") {
+				opt = true
+				tok = tok[:len(tok)-1]
+			}
+			a, err := ps.atom(tok)
+			if err != nil {
+				return nil, err
+			}
+			item = ps.addAtom(a)
+			if opt {
+				item = &pnode{kind: nOpt, kids: []*pnode{item}}
+			}
+		}
+		if ps.i < len(ps.f) && ps.f[ps.i] == "?" {
+			ps.i++
+			item = &pnode{kind: nOpt, kids: []*pnode{item}}
+		}
+		n.kids = append(n.kids, item)
+	}
+	if len(n.kids) == 0 {
+		return nil, fmt.Errorf("empty alternative in pattern")
+	}
+	return n, nil
+}
+
+func (ps *pparser) addAtom(a atom) *pnode {
+	ps.p.atoms = append(ps.p.atoms, a)
+	return &pnode{kind: nAtom, atom: len(ps.p.atoms) - 1}
+}
+
+// atom parses "word", "@class" or "a/b/@c".
+func (ps *pparser) atom(tok string) (atom, error) {
+	var a atom
+	for _, alt := range strings.Split(tok, "/") {
+		if alt == "" {
+			return a, fmt.Errorf("empty alternative in %q", tok)
+		}
+		if strings.HasPrefix(alt, "@") {
+			bit, ok := ps.c.classes[alt]
+			if !ok {
+				return a, fmt.Errorf("unknown class %s", alt)
+			}
+			a.mask.set(bit)
+			continue
+		}
+		id, err := ps.c.word(strings.ToLower(alt))
+		if err != nil {
+			return a, err
+		}
+		a.words = append(a.words, id)
+	}
+	return a, nil
+}
+
+// glushkov fills follow and returns the first and last positions of n and
+// whether n matches the empty sequence.
+func glushkov(n *pnode, follow []uint64) (first, last uint64, nullable bool) {
+	switch n.kind {
+	case nAtom:
+		b := uint64(1) << n.atom
+		return b, b, false
+	case nOpt:
+		f, l, _ := glushkov(n.kids[0], follow)
+		return f, l, true
+	case nAlt:
+		for _, k := range n.kids {
+			f, l, nl := glushkov(k, follow)
+			first |= f
+			last |= l
+			nullable = nullable || nl
+		}
+		return first, last, nullable
+	}
+	nullable = true
+	for _, k := range n.kids {
+		f, l, nl := glushkov(k, follow)
+		for m := last; m != 0; m &= m - 1 {
+			follow[bits.TrailingZeros64(m)] |= f
+		}
+		if nullable {
+			first |= f
+		}
+		if nl {
+			last |= l
+		} else {
+			last = l
+		}
+		nullable = nullable && nl
+	}
+	return first, last, nullable
+}
+
+func (rs *ruleset) index(pats []pattern, nwords int) error {
+	rs.pats = pats
+	rs.byWord = make([][]int32, nwords)
+	for i := range pats {
+		p := &pats[i]
+		var mask classSet
+		seenW := map[uint32]bool{}
+		for m := p.first; m != 0; m &= m - 1 {
+			a := &p.atoms[bits.TrailingZeros64(m)]
+			mask = mask.union(a.mask)
+			for _, w := range a.words {
+				if !seenW[w] {
+					seenW[w] = true
+					rs.byWord[w] = append(rs.byWord[w], int32(i))
+				}
+			}
+		}
+		for b := 0; b < maxClasses; b++ {
+			if mask.has(b) {
+				rs.byClass[b] = append(rs.byClass[b], int32(i))
+				rs.classes.set(b)
+			}
+		}
+	}
+	return nil
+}
+
+// longest runs p from token i and returns the end (exclusive) of the
+// longest match, or -1.
+func (p *pattern) longest(toks []token, wid []uint32, cls []classSet, i int) int {
+	end := -1
+	cur := p.step(p.first, wid[i], cls[i])
+	j := i
+	for cur != 0 {
+		j++
+		if cur&p.last != 0 {
+			end = j
+		}
+		if j >= len(toks) {
+			break
+		}
+		var nxt uint64
+		for m := cur; m != 0; m &= m - 1 {
+			nxt |= p.follow[bits.TrailingZeros64(m)]
+		}
+		cur = p.step(nxt, wid[j], cls[j])
+	}
+	return end
+}
+
+func (p *pattern) step(cand uint64, w uint32, c classSet) uint64 {
+	var out uint64
+	for m := cand; m != 0; m &= m - 1 {
+		k := bits.TrailingZeros64(m)
+		if p.atoms[k].ok(w, c) {
+			out |= 1 << k
+		}
+	}
+	return out
+}
