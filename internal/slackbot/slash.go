@@ -2,45 +2,35 @@ package slackbot
 
 import (
 	"context"
-	"errors"
 
-	"github.com/nudgebot/nudgebot/internal/slash"
 	"github.com/slack-go/slack"
 	"go.uber.org/zap"
 )
 
-// handleSlash answers a /nudge command, privately, through its
-// response_url (the envelope itself was acked at once, empty). It is the
-// seam for the command handlers: for now it answers help and usage
-// errors, and says the rest is not there yet.
+// handleSlash answers a /nudge command. The command runs on the worker
+// (store reads and writes only); the ephemeral reply goes to the
+// command's response_url off the worker, like every post. The envelope
+// was acked before, without a payload (bot.go's dispatch).
 func (b *Bot) handleSlash(ctx context.Context, cmd slack.SlashCommand) {
-	var reply string
-	c, err := slash.Parse(cmd.Text)
-	var ue *slash.UsageError
-	switch {
-	case errors.As(err, &ue):
-		reply = ue.Message()
-	case err != nil:
-		reply = slash.Help() // Parse promises *UsageError; never show err.Error()
-	case c.Kind == slash.KindHelp:
-		reply = slash.Help()
-	default:
-		reply = "`/nudge " + c.Kind.String() + "` is not available yet. `/nudge help` lists the commands."
+	team := cmd.TeamID
+	if team == "" {
+		team = b.self.TeamID
 	}
-	b.log.Info("slash command", zap.String("kind", c.Kind.String()), zap.String("channel_id", cmd.ChannelID),
-		zap.String("user_id", cmd.UserID), zap.Bool("usage_error", err != nil))
-	b.postSlashReply(ctx, cmd, reply)
-}
-
-// postSlashReply posts text as an ephemeral answer to cmd through its response_url.
-func (b *Bot) postSlashReply(ctx context.Context, cmd slack.SlashCommand, text string) {
+	r := b.runCommand(ctx, team, cmd.ChannelID, cmd.UserID, cmd.Text)
 	if cmd.ResponseURL == "" {
+		b.log.Warn("slash command without a response_url", zap.String("channel_id", cmd.ChannelID), zap.String("user_id", cmd.UserID))
 		return
 	}
+	msg := &slack.WebhookMessage{ResponseType: slack.ResponseTypeEphemeral, Text: clip(r.Text, maxReplyText)}
+	if len(r.Blocks) > 0 {
+		msg.Blocks = &slack.Blocks{BlockSet: r.Blocks}
+	}
 	b.goPost(ctx, func(ctx context.Context) {
-		err := b.respond(ctx, cmd.ResponseURL, &slack.WebhookMessage{ResponseType: slack.ResponseTypeEphemeral, Text: text})
-		if err != nil {
-			b.log.Warn("slash reply not posted", zap.String("channel_id", cmd.ChannelID), zap.Error(err))
+		if err := b.respond(ctx, cmd.ResponseURL, msg); err != nil {
+			b.log.Warn("slash reply not posted", zap.String("channel_id", cmd.ChannelID), zap.String("user_id", cmd.UserID), zap.Error(err))
 		}
 	})
 }
+
+// maxReplyText is Slack's limit on a message's text, in characters.
+const maxReplyText = 40000
