@@ -33,6 +33,7 @@ func num(v any) float64 {
 
 // chart is an SVG bar chart laid out in Go, so the template only draws.
 type chart struct {
+	ID                      string
 	W, H                    int
 	Left, Top, PlotW, PlotH float64
 	Bars                    []bar
@@ -57,8 +58,8 @@ type tick struct {
 }
 
 const (
-	chartW, chartH  = 640, 260
-	left, top       = 56.0, 24.0
+	chartW, chartH  = 480, 280
+	left, top       = 52.0, 26.0
 	plotW, plotH    = chartW - left - 16, chartH - top - 48
 	histChartLabel  = "score (0 = reads fine, 1 = reads like arguing)"
 	sweepChartLabel = "threshold"
@@ -95,7 +96,7 @@ func yTicks(maxV float64) []tick {
 }
 
 func histChart(rep *Report) chart {
-	c := chart{W: chartW, H: chartH, Left: left, Top: top, PlotW: plotW, PlotH: plotH,
+	c := chart{ID: "score-chart", W: chartW, H: chartH, Left: left, Top: top, PlotW: plotW, PlotH: plotH,
 		XLabel: histChartLabel, YLabel: "messages"}
 	maxC := 0
 	for _, b := range rep.Histogram {
@@ -127,7 +128,7 @@ func histChart(rep *Report) chart {
 }
 
 func sweepChart(rep *Report) chart {
-	c := chart{W: chartW, H: chartH, Left: left, Top: top, PlotW: plotW, PlotH: plotH,
+	c := chart{ID: "sweep-chart", W: chartW, H: chartH, Left: left, Top: top, PlotW: plotW, PlotH: plotH,
 		XLabel: sweepChartLabel, YLabel: "nudges per agent per active day"}
 	maxV := 0.0
 	for _, s := range rep.Sweep {
