@@ -123,13 +123,13 @@ func writeText(w io.Writer, rep *Report) error {
 
 	p("\nThreshold sweep (nudges per agent per day: \"active\" divides by the days each agent posted, \"span\" by the %d-day span of the export for every agent)\n", rep.SpanDays)
 	tw(func(t *tabwriter.Writer) {
-		fmt.Fprintln(t, "threshold\tnudges\tper agent per active day\tper agent per span day\tbusiest agent per active day\t\t")
+		fmt.Fprintln(t, "threshold\tnudges\tper agent per active day\tper agent per span day\tbusiest agent per active day\t")
 		for _, s := range rep.Sweep {
 			mark := ""
 			if s.Chosen {
-				mark = "<- chosen"
+				mark = "  <- chosen"
 			}
-			fmt.Fprintf(t, "%s\t%d\t%s\t%s\t%s\t%s\t\n", f2(s.Threshold), s.Nudges, f3(s.PerAgentActiveDay), f3(s.PerAgentSpanDay), f3(s.MaxAgentActiveDay), mark)
+			fmt.Fprintf(t, "%s\t%d\t%s\t%s\t%s\t%s\n", f2(s.Threshold), s.Nudges, f3(s.PerAgentActiveDay), f3(s.PerAgentSpanDay), f3(s.MaxAgentActiveDay), mark)
 		}
 	})
 
@@ -155,12 +155,12 @@ func writeText(w io.Writer, rep *Report) error {
 	if len(rep.Messages.Skipped) > 0 {
 		p("Skipped messages:\n")
 		for _, k := range sortedKeys(rep.Messages.Skipped) {
-			p("  %-32s %d\n", k, rep.Messages.Skipped[k])
+			p("  %7d  %s\n", rep.Messages.Skipped[k], k)
 		}
 	}
 	p("Skipped files: %d\n", len(rep.Files.Skipped))
 	for _, reason := range fileReasons(rep) {
-		p("  %-48s %d\n", reason.Reason, reason.N)
+		p("  %7d  %s\n", reason.N, reason.Reason)
 	}
 	if len(rep.Warnings) > 0 {
 		p("Warnings:\n")

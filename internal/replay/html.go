@@ -7,19 +7,35 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"strings"
 )
 
 //go:embed report.html.tmpl
 var reportHTML string
 
 var reportTmpl = template.Must(template.New("report").Funcs(template.FuncMap{
-	"f2":   f2,
-	"f3":   f3,
-	"pct":  pct,
-	"add":  func(a, b any) float64 { return num(a) + num(b) },
-	"sub":  func(a, b any) float64 { return num(a) - num(b) },
-	"half": func(a any) float64 { return num(a) / 2 },
+	"f2":    f2,
+	"group": group,
+	"f3":    f3,
+	"pct":   pct,
+	"add":   func(a, b any) float64 { return num(a) + num(b) },
+	"sub":   func(a, b any) float64 { return num(a) - num(b) },
+	"half":  func(a any) float64 { return num(a) / 2 },
 }).Parse(reportHTML))
+
+// group writes n with thousands separators, for the headline cards.
+func group(n int) string {
+	s := strconv.Itoa(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	if neg {
+		s = "-" + s
+	}
+	return s
+}
 
 func num(v any) float64 {
 	switch v := v.(type) {
@@ -59,7 +75,7 @@ type tick struct {
 
 const (
 	chartW, chartH  = 480, 280
-	left, top       = 52.0, 26.0
+	left, top       = 64.0, 26.0
 	plotW, plotH    = chartW - left - 16, chartH - top - 48
 	histChartLabel  = "score (0 = reads fine, 1 = reads like arguing)"
 	sweepChartLabel = "threshold"

@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -179,8 +178,8 @@ func TestHTMLInBrowser(t *testing.T) {
 		{"sweep table rows", got.SweepRows, len(Thresholds())},
 		{"sweep table chosen rows", got.ChosenRows, 1},
 		{"chosen row", got.ChosenText, "0.60 (chosen)"},
-		{"nudges card", got.Nudges, itoa(rep.Nudges)},
-		{"scored card", got.Scored, itoa(rep.Messages.Scored)},
+		{"nudges card", got.Nudges, group(rep.Nudges)},
+		{"scored card", got.Scored, group(rep.Messages.Scored)},
 		{"example rows", got.ExampleRows, max(len(rep.Examples), 1)},
 	}
 	for _, c := range checks {
@@ -220,4 +219,14 @@ func TestHTMLInBrowser(t *testing.T) {
 	}
 }
 
-func itoa(n int) string { return strconv.Itoa(n) }
+func TestGroup(t *testing.T) {
+	tests := []struct {
+		give int
+		want string
+	}{{0, "0"}, {999, "999"}, {1000, "1,000"}, {121525, "121,525"}, {-1234567, "-1,234,567"}}
+	for _, tt := range tests {
+		if got := group(tt.give); got != tt.want {
+			t.Errorf("group(%d) = %q, want %q", tt.give, got, tt.want)
+		}
+	}
+}
