@@ -289,6 +289,9 @@ func (c *compiler) pattern(text string, src srcPos) (pattern, error) {
 	if len(p.atoms) > maxPositions {
 		return p, fmt.Errorf("pattern too long: %d positions (at most %d; gaps count)", len(p.atoms), maxPositions)
 	}
+	if emptyAlternative(n) {
+		return p, fmt.Errorf("an alternative in ( | ) can match nothing: write (a|b)? rather than (a|b?)")
+	}
 	p.follow = make([]uint64, len(p.atoms))
 	first, last, nullable := glushkov(n, p.follow)
 	if nullable {
@@ -433,6 +436,25 @@ func (ps *pparser) atom(tok string) (atom, error) {
 		a.words = append(a.words, id)
 	}
 	return a, nil
+}
+
+// emptyAlternative reports whether some ( | ) group in n has an
+// alternative that matches the empty sequence, which would make the whole
+// group optional without saying so.
+func emptyAlternative(n *pnode) bool {
+	if n.kind == nAlt {
+		for _, k := range n.kids {
+			if _, _, nl := glushkov(k, make([]uint64, maxPositions)); nl {
+				return true
+			}
+		}
+	}
+	for _, k := range n.kids {
+		if emptyAlternative(k) {
+			return true
+		}
+	}
+	return false
 }
 
 // glushkov fills follow and returns the first and last positions of n and
