@@ -498,3 +498,38 @@ func click(t *testing.T, sim *slacksim.Sim, e slacksim.Ephemeral, actionID strin
 	t.Fatalf("no %s button in %s", actionID, e.Blocks)
 	return slacksim.Delivery{}
 }
+
+// Frames slack-go cannot read are logged and survived: the connection
+// stays up, envelopes with an ID are still acked, and the next message is
+// nudged as usual.
+func TestMalformedFramesSurvived(t *testing.T) {
+	h := start(t)
+	frames := []string{
+		`{"type":`, // cut short
+		`not json`, // not JSON at all
+		`[1,2,3]`,  // JSON, not an envelope
+		`{"envelope_id":"Env0BAD1","type":"nonsense","payload":{}}`,
+		`{"envelope_id":"Env0BAD2","type":"events_api","payload":{"type":"event_callback","team_id":"T0SIM","event_id":"Ev0BAD2","event":{"type":"no_such_event"}}}`,
+		`{"envelope_id":"Env0BAD3","type":"events_api","payload":{"type":"event_callback","event":null}}`,
+		`{"envelope_id":"Env0BAD4","type":"interactive","payload":"not an object"}`,
+	}
+	for _, f := range frames {
+		if n := h.sim.SendRaw([]byte(f), slacksim.ToAny); n != 1 {
+			t.Fatalf("SendRaw(%s) wrote to %d connections", f, n)
+		}
+	}
+	for _, id := range []string{"Env0BAD1", "Env0BAD2", "Env0BAD3", "Env0BAD4"} {
+		if _, err := h.sim.WaitAcked(h.ctx(), id); err != nil {
+			t.Errorf("%s not acked: %v", id, err)
+		}
+	}
+	if _, hd := h.post(slacksim.Msg{Channel: support, User: agent, Text: argue}); hd.Outcome != "sent" {
+		t.Errorf("message after the bad frames: %+v", hd)
+	}
+	if n := h.sim.ConnectionCount(); n != 1 {
+		t.Errorf("%d connections opened, want 1: the bad frames dropped the socket", n)
+	}
+	if got := h.metric("nudgebot_events_received_total", map[string]string{"type": "malformed"}); got < 4 {
+		t.Errorf("malformed envelopes counted: %v, want ≥ 4", got)
+	}
+}
