@@ -370,3 +370,36 @@ func TestExamplesOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestThreadContextExpires checks a thread's customer context is dropped
+// threadTTL after its last customer message, so a channel's years of
+// threads do not pile up in memory, and is kept before that.
+func TestThreadContextExpires(t *testing.T) {
+	day := int64(24 * 3600 * 1_000_000)
+	tests := []struct {
+		name  string
+		after int64 // µs from the customer's message to the agent's reply
+		want  string
+	}{
+		{"a day later", day, "help?"},
+		{"29 days later", 29 * day, "help?"},
+		{"31 days later", 31 * day, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := &run{rep: &Report{Messages: MessageCounts{Skipped: map[string]int{}}}}
+			var cc contextState
+			t0 := mustTS("1741564800.000100")
+			r.order(&cc, decoded{job: job{seq: 0}, msgs: []message{
+				{micros: t0, ts: "1741564800.000100", user: "X9", text: "help?", threadTS: "1741564800.000100", role: customer},
+			}})
+			at := t0 + tt.after
+			got := r.order(&cc, decoded{job: job{seq: 1}, msgs: []message{
+				{micros: at, ts: "later", user: "U1", text: "ok", threadTS: "1741564800.000100", role: agent},
+			}})
+			if len(got) != 1 || got[0].context != tt.want {
+				t.Errorf("reply %s: scored %+v, want context %q", tt.name, got, tt.want)
+			}
+		})
+	}
+}
