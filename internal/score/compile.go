@@ -60,16 +60,28 @@ type pattern struct {
 	rule     int32 // index in Rules.rules; the family for pkFamUnless
 	anchored bool  // '^': only at the start of a sentence
 	atoms    []atom
-	first    uint64
-	last     uint64
-	follow   []uint64
-	src      srcPos
+	// req is a part every match must contain besides its first token: a
+	// sentence with no token that can match it is skipped without running
+	// the automaton.
+	req    atom
+	hasReq bool
+	first  uint64
+	last   uint64
+	follow []uint64
+	src    srcPos
 }
 
 // ruleset is the patterns Evaluate or Escalated run, indexed by the words
 // and classes they can start with.
 type ruleset struct {
-	pats    []pattern
+	pats []pattern
+	any  index // patterns that may start anywhere
+	head index // patterns anchored at a sentence's start (^)
+}
+
+// index maps the words and classes a pattern can start with to the
+// patterns.
+type index struct {
 	byWord  [][]int32
 	byClass [maxClasses][]int32
 	classes classSet // classes some pattern starts with
@@ -126,13 +138,14 @@ func compile(b *book) (*Rules, error) {
 	var agent, esc []pattern
 	for _, rs := range specs {
 		idx := int32(len(c.r.rules))
-		ru := rule{id: rs.id, weight: rs.weight, signal: rs.signal, fam: -1}
-		if rs.signal == "echo" {
+		ru := rule{id: rs.id, weight: rs.weight, echo: rs.signal == "echo", fam: -1}
+		if ru.echo {
 			c.r.hasEcho = true
 		}
 		if rs.family != escalation {
 			ru.family = Family(rs.family)
 			ru.fam = familyIndex(ru.family)
+			ru.famBit = FamilySet(0).With(ru.family)
 		}
 		if len(rs.match) == 0 {
 			return nil, &parseError{pos: rs.src, rule: rs.id, msg: "missing pattern: a rule needs at least one \"match\" line"}
@@ -210,8 +223,10 @@ func (c *compiler) fillClass(cl classSpec, bit int, seen map[string]bool) error 
 			if bi == clsAny || bi == clsEnd {
 				return &parseError{pos: cl.src, msg: fmt.Sprintf("class %s: %s can't be part of a class", cl.name, m)}
 			}
+			if c.r.implies[bi] == (classSet{}) {
+				c.r.impliers = append(c.r.impliers, bi)
+			}
 			c.r.implies[bi].set(bit)
-			c.r.hasImplies = true
 			continue
 		}
 		if strings.HasPrefix(m, "@") {
@@ -307,7 +322,56 @@ func (c *compiler) pattern(text string, src srcPos) (pattern, error) {
 		}
 	}
 	p.first, p.last = first, last
+	p.req, p.hasReq = requiredItem(n, &p)
 	return p, nil
+}
+
+// requiredItem picks the most selective mandatory item of n other than the
+// one a match starts with, and returns what can match its tokens.
+func requiredItem(n *pnode, p *pattern) (atom, bool) {
+	if n.kind != nSeq {
+		return atom{}, false
+	}
+	var best atom
+	bestCost := -1
+	startSeen := false
+	scratch := make([]uint64, maxPositions)
+	for _, k := range n.kids {
+		if _, _, nl := glushkov(k, scratch); nl {
+			continue
+		}
+		if !startSeen {
+			startSeen = true // the first mandatory item: the trigger
+			continue
+		}
+		var cover atom
+		coverAtoms(k, p, &cover)
+		if cover.mask.has(clsAny) || cover.mask.has(clsEnd) {
+			continue
+		}
+		cost := len(cover.words)
+		for b := 0; b < maxClasses; b++ {
+			if cover.mask.has(b) {
+				cost += 8
+			}
+		}
+		if bestCost < 0 || cost < bestCost {
+			best, bestCost = cover, cost
+		}
+	}
+	return best, bestCost >= 0
+}
+
+func coverAtoms(n *pnode, p *pattern, out *atom) {
+	if n.kind == nAtom {
+		a := &p.atoms[n.atom]
+		out.mask = out.mask.union(a.mask)
+		out.words = append(out.words, a.words...)
+		return
+	}
+	for _, k := range n.kids {
+		coverAtoms(k, p, out)
+	}
 }
 
 type pparser struct {
@@ -497,9 +561,14 @@ func glushkov(n *pnode, follow []uint64) (first, last uint64, nullable bool) {
 
 func (rs *ruleset) index(pats []pattern, nwords int) error {
 	rs.pats = pats
-	rs.byWord = make([][]int32, nwords)
+	rs.any.byWord = make([][]int32, nwords)
+	rs.head.byWord = make([][]int32, nwords)
 	for i := range pats {
 		p := &pats[i]
+		ix := &rs.any
+		if p.anchored {
+			ix = &rs.head
+		}
 		var mask classSet
 		seenW := map[uint32]bool{}
 		for m := p.first; m != 0; m &= m - 1 {
@@ -508,14 +577,14 @@ func (rs *ruleset) index(pats []pattern, nwords int) error {
 			for _, w := range a.words {
 				if !seenW[w] {
 					seenW[w] = true
-					rs.byWord[w] = append(rs.byWord[w], int32(i))
+					ix.byWord[w] = append(ix.byWord[w], int32(i))
 				}
 			}
 		}
 		for b := 0; b < maxClasses; b++ {
 			if mask.has(b) {
-				rs.byClass[b] = append(rs.byClass[b], int32(i))
-				rs.classes.set(b)
+				ix.byClass[b] = append(ix.byClass[b], int32(i))
+				ix.classes.set(b)
 			}
 		}
 	}

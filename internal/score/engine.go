@@ -19,8 +19,9 @@ type rule struct {
 	id        string
 	family    Family // "" for escalation rules
 	fam       int    // index of family in Families(), -1 for escalation
+	famBit    FamilySet
 	weight    float64
-	signal    string
+	echo      bool      // needs the echo signal
 	context   []pattern // all must match the customer's previous message
 	hasUnless bool
 }
@@ -38,8 +39,8 @@ type Rules struct {
 	hasEcho     bool // some rule uses the echo signal
 	// implies[b] holds the classes that include built-in class b
 	// ("@count = two, three, @NUM").
-	implies    [clsFirstUser]classSet
-	hasImplies bool
+	implies  [clsFirstUser]classSet
+	impliers []int // the built-in classes that imply some class
 }
 
 var defaultRules = sync.OnceValue(func() *Rules {
@@ -153,6 +154,28 @@ type scratch struct {
 	ctxDone   bool
 	ctx       [maxEcho]uint64
 	nctx      int
+	words     []uint64 // word ids present in the current sentence
+	sentCls   classSet // classes present in the current sentence
+}
+
+// present reports whether some token of the current sentence can match a.
+func (st *scratch) present(a *atom) bool {
+	if a.mask.meets(st.sentCls) {
+		return true
+	}
+	for _, w := range a.words {
+		if st.words[w>>6]&(1<<(w&63)) != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func (st *scratch) clearWords(n int) {
+	for i := 0; i < n; i++ {
+		w := st.wid[i]
+		st.words[w>>6] &^= 1 << (w & 63)
+	}
 }
 
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
@@ -245,11 +268,9 @@ func (r *Rules) classify(st *scratch, i int) {
 	if f&tkEnd != 0 {
 		c.set(clsEnd)
 	}
-	if r.hasImplies {
-		for b := 0; b < clsFirstUser; b++ {
-			if c.has(b) {
-				c = c.union(r.implies[b])
-			}
+	for _, b := range r.impliers {
+		if c.has(b) {
+			c = c.union(r.implies[b])
 		}
 	}
 	st.cls[i] = c
@@ -258,21 +279,38 @@ func (r *Rules) classify(st *scratch, i int) {
 // sentence runs the patterns that can start at each token of the sentence
 // in st.toks[:n].
 func (r *Rules) sentence(rs *ruleset, st *scratch, n int, off FamilySet) {
+	if need := (len(r.wclass) + 63) / 64; len(st.words) < need {
+		st.words = make([]uint64, need) // once per pooled scratch
+	}
+	var u classSet
 	for i := 0; i < n; i++ {
-		if w := st.wid[i]; w != 0 && int(w) < len(rs.byWord) {
-			for _, pi := range rs.byWord[w] {
-				r.try(rs, pi, st, n, i, off)
-			}
+		u = u.union(st.cls[i])
+		w := st.wid[i]
+		st.words[w>>6] |= 1 << (w & 63)
+	}
+	st.sentCls = u
+	defer st.clearWords(n)
+	r.trigger(rs, &rs.head, st, n, 0, off)
+	for i := 0; i < n; i++ {
+		r.trigger(rs, &rs.any, st, n, i, off)
+	}
+}
+
+// trigger tries the patterns of ix that can start at token i.
+func (r *Rules) trigger(rs *ruleset, ix *index, st *scratch, n, i int, off FamilySet) {
+	if w := st.wid[i]; w != 0 && int(w) < len(ix.byWord) {
+		for _, pi := range ix.byWord[w] {
+			r.try(rs, pi, st, n, i, off)
 		}
-		c := st.cls[i]
-		for k := range c {
-			m := c[k] & rs.classes[k]
-			for m != 0 {
-				b := k*64 + bits.TrailingZeros64(m)
-				m &= m - 1
-				for _, pi := range rs.byClass[b] {
-					r.try(rs, pi, st, n, i, off)
-				}
+	}
+	c := st.cls[i]
+	for k := range c {
+		m := c[k] & ix.classes[k]
+		for m != 0 {
+			b := k*64 + bits.TrailingZeros64(m)
+			m &= m - 1
+			for _, pi := range ix.byClass[b] {
+				r.try(rs, pi, st, n, i, off)
 			}
 		}
 	}
@@ -280,15 +318,12 @@ func (r *Rules) sentence(rs *ruleset, st *scratch, n int, off FamilySet) {
 
 func (r *Rules) try(rs *ruleset, pi int32, st *scratch, n, i int, off FamilySet) {
 	p := &rs.pats[pi]
-	if p.anchored && i != 0 {
-		return
-	}
 	switch p.kind {
 	case pkMatch:
 		if st.matched.has(int(p.rule)) {
 			return
 		}
-		if ru := &r.rules[p.rule]; ru.fam >= 0 && off.Has(ru.family) {
+		if off&r.rules[p.rule].famBit != 0 {
 			return
 		}
 	case pkUnless:
@@ -300,13 +335,16 @@ func (r *Rules) try(rs *ruleset, pi int32, st *scratch, n, i int, off FamilySet)
 			return
 		}
 	}
+	if p.hasReq && !st.present(&p.req) {
+		return
+	}
 	end := p.longest(st.toks[:n], st.wid[:n], st.cls[:n], i)
 	if end < 0 {
 		return
 	}
 	switch p.kind {
 	case pkMatch:
-		if r.rules[p.rule].signal == "echo" && !r.echo(st, i, end, n) {
+		if r.rules[p.rule].echo && !r.echo(st, i, end, n) {
 			return
 		}
 		st.matched.set(int(p.rule))

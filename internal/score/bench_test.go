@@ -1,0 +1,69 @@
+package score
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+// BenchmarkEvaluate scores the whole dev corpus per iteration and reports
+// the cost per message.
+func BenchmarkEvaluate(b *testing.B) {
+	rows := readCorpus(b, devCorpus(b))
+	rules := DefaultRules()
+	msgs := make([]Message, len(rows))
+	for i, r := range rows {
+		msgs[i] = Message{Text: r.Text, Context: r.Context, At: time.Unix(int64(i)*61, 0)}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	n := 0
+	for b.Loop() {
+		for _, m := range msgs {
+			Evaluate(m, rules)
+		}
+		n += len(msgs)
+	}
+	ns := float64(b.Elapsed().Nanoseconds()) / float64(n)
+	b.ReportMetric(ns, "ns/msg")
+	b.ReportMetric(1e9/ns, "msgs/s")
+	b.ReportMetric(0, "ns/op")
+}
+
+// BenchmarkEvaluateClean is a message with no hits: it must not allocate.
+func BenchmarkEvaluateClean(b *testing.B) {
+	rules := DefaultRules()
+	msg := Message{Text: "Thanks for your patience! I've refunded the second charge, you'll see it in 3-5 business days."}
+	b.ReportAllocs()
+	for b.Loop() {
+		Evaluate(msg, rules)
+	}
+}
+
+// BenchmarkEvaluateSize shows the cost is linear in message length.
+func BenchmarkEvaluateSize(b *testing.B) {
+	rules := DefaultRules()
+	unit := "I've checked the logs and the sync job ran at 9:14, but the export didn't include your last two rows. "
+	for _, size := range []int{100, 1 << 10, 10 << 10, 40 << 10} {
+		text := strings.Repeat(unit, size/len(unit)+1)[:size]
+		b.Run(fmt.Sprintf("%dB", size), func(b *testing.B) {
+			msg := Message{Text: text}
+			b.SetBytes(int64(size))
+			b.ReportAllocs()
+			for b.Loop() {
+				Evaluate(msg, rules)
+			}
+		})
+	}
+}
+
+// BenchmarkEscalated runs the customer-side detector.
+func BenchmarkEscalated(b *testing.B) {
+	rules := DefaultRules()
+	text := "I've been waiting 3 weeks for this refund, can someone please check on it"
+	b.ReportAllocs()
+	for b.Loop() {
+		Escalated(text, rules)
+	}
+}
