@@ -52,7 +52,7 @@ func (b *Bot) handleAppHome(ctx context.Context, team string, ev *slackevents.Ap
 // homeView is the Home tab's blocks for user.
 func (b *Bot) homeView(ctx context.Context, team, user string) ([]slack.Block, error) {
 	now := b.now()
-	mine, err := b.store.Stats(ctx, store.Since{Team: team, User: user, From: now.Add(-homeWeek), To: now})
+	mine, err := b.store.Stats(ctx, store.Since{Team: team, User: user, From: now.Add(-homeWeek), To: now.Add(justPast)})
 	if err != nil {
 		return nil, fmt.Errorf("stats: %w", err)
 	}

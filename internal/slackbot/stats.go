@@ -20,12 +20,16 @@ const (
 	// topRules is how many of the rules most often marked not helpful
 	// `stats` lists.
 	topRules = 3
+	// justPast ends a stats range just after now, so that what was
+	// recorded this very instant counts.
+	justPast = time.Second
 )
 
 // stats answers `/nudge stats DAYS` for channel (the workspace when "").
 func (b *Bot) stats(ctx context.Context, team, channel string, days int) (reply, error) {
 	now := b.now()
-	st, err := b.store.Stats(ctx, store.Since{Team: team, Channel: channel, From: now.Add(-time.Duration(days) * 24 * time.Hour), To: now})
+	st, err := b.store.Stats(ctx, store.Since{Team: team, Channel: channel,
+		From: now.Add(-time.Duration(days) * 24 * time.Hour), To: now.Add(justPast)})
 	if err != nil {
 		return reply{}, fmt.Errorf("stats: %w", err)
 	}
