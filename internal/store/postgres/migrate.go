@@ -5,12 +5,11 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
-	"path"
-	"slices"
-	"strconv"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
 )
 
 //go:embed migrations/*.sql
@@ -20,80 +19,50 @@ var migrations embed.FS
 // combined with the schema so separate schemas migrate independently.
 const migrationLock = "nudgebot migrations "
 
-type migration struct {
-	version int64
-	name    string
-	up      string
-}
+// Lock polling: goose's session locker tries pg_try_advisory_lock every
+// lockPeriod seconds, lockTries times (5 minutes in all, as goose's
+// default, but a waiting replica starts within a second of the first
+// one finishing instead of within 5).
+const (
+	lockPeriod = 1
+	lockTries  = 300
+)
 
-// loadMigrations reads the embedded files NNNNN_name.sql, in version
-// order, keeping the part between "-- +goose Up" and "-- +goose Down".
-func loadMigrations() ([]migration, error) {
-	names, err := fs.Glob(migrations, "migrations/*.sql")
-	if err != nil {
-		return nil, err
-	}
-	var ms []migration
-	for _, name := range names {
-		base := path.Base(name)
-		v, err := strconv.ParseInt(strings.SplitN(base, "_", 2)[0], 10, 64)
-		if err != nil {
-			return nil, fmt.Errorf("migration %s: no version: %w", base, err)
-		}
-		b, err := migrations.ReadFile(name)
-		if err != nil {
-			return nil, err
-		}
-		_, up, ok := strings.Cut(string(b), "-- +goose Up")
-		if !ok {
-			return nil, fmt.Errorf("migration %s: no -- +goose Up", base)
-		}
-		up, _, _ = strings.Cut(up, "-- +goose Down")
-		ms = append(ms, migration{version: v, name: base, up: up})
-	}
-	slices.SortFunc(ms, func(a, b migration) int { return int(a.version - b.version) })
-	return ms, nil
-}
-
-// migrate applies the pending migrations in one transaction under an
-// advisory lock, so replicas starting at once take turns: the first
-// applies them, the others wait, then find nothing to do.
+// migrate brings the schema up to date with goose, under goose's
+// session advisory lock, so replicas starting at once take turns: the
+// first applies the migrations, the others wait, then find nothing to
+// do. goose keeps its version table (goose_db_version) in the
+// search_path's schema, next to the store's tables. Errors come back
+// unmapped.
 func (s *Store) migrate(ctx context.Context) error {
-	ms, err := loadMigrations()
+	// The lock ID is per schema: goose's default is one ID for the whole
+	// server, which would serialize unrelated schemas.
+	var lockID int64
+	err := s.with(ctx, func(c *pgx.Conn) error {
+		return c.QueryRow(ctx, `SELECT hashtextextended($1 || coalesce(current_schema(), ''), 0)`,
+			migrationLock).Scan(&lockID)
+	})
+	if err != nil {
+		return fmt.Errorf("migration lock: %w", err)
+	}
+	locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(lockID), lock.WithLockTimeout(lockPeriod, lockTries))
+	if err != nil {
+		return fmt.Errorf("migration lock: %w", err)
+	}
+	fsys, err := fs.Sub(migrations, "migrations")
 	if err != nil {
 		return err
 	}
-	return s.tx(ctx, pgx.TxOptions{}, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx,
-			`SELECT pg_advisory_xact_lock(hashtextextended($1 || coalesce(current_schema(), ''), 0))`,
-			migrationLock); err != nil {
-			return fmt.Errorf("migration lock: %w", err)
-		}
-		if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-			version    bigint PRIMARY KEY,
-			name       text NOT NULL,
-			applied_at timestamptz NOT NULL DEFAULT now()
-		)`); err != nil {
-			return fmt.Errorf("migrations table: %w", err)
-		}
-		var current int64
-		if err := tx.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
-			return fmt.Errorf("migration version: %w", err)
-		}
-		for _, m := range ms {
-			if m.version <= current {
-				continue
-			}
-			// No arguments: pgx sends the file as one simple-protocol
-			// query, several statements allowed.
-			if _, err := tx.Exec(ctx, m.up); err != nil {
-				return fmt.Errorf("migration %s: %w", m.name, err)
-			}
-			if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`,
-				m.version, m.name); err != nil {
-				return fmt.Errorf("migration %s: %w", m.name, err)
-			}
-		}
-		return nil
-	})
+	// The *sql.DB borrows the pool's connections, so it runs with the
+	// same config (search_path included); closing it leaves the pool open.
+	db := stdlib.OpenDBFromPool(s.pool)
+	defer db.Close()
+	p, err := goose.NewProvider(goose.DialectPostgres, db, fsys, goose.WithSessionLocker(locker))
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
 }

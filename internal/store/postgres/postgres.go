@@ -7,11 +7,12 @@
 // connection's search_path (a search_path parameter in the URL is
 // honoured).
 //
-// The brief asked for pgxpool and goose; both need
-// github.com/jackc/puddle/v2 (pgxpool directly, goose through
-// pgx/v5/stdlib), which go.sum does not hold. Until it does, the package
-// pools *pgx.Conn itself (pool.go) and runs its embedded migrations
-// under pg_advisory_xact_lock (migrate.go), LIBRARIES.md's runner-up.
+// Connections come from a pgxpool.Pool, which dials on demand, pings a
+// connection that sat idle before handing it out, drops connections that
+// broke, and so recovers by itself once the server is back. Open brings
+// the schema up to date with goose's Provider over the same pool
+// (through pgx/v5/stdlib), under goose's PostgreSQL session locker with
+// a lock ID per schema, so replicas starting at once take turns.
 package postgres
 
 import (
@@ -24,6 +25,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/puddle/v2"
 
 	"github.com/nudgebot/nudgebot/internal/store"
 )
@@ -31,7 +34,7 @@ import (
 // Store is a store.Store on PostgreSQL. It is safe for concurrent use by
 // several goroutines and, through one database, by several processes.
 type Store struct {
-	pool *pool
+	pool *pgxpool.Pool
 }
 
 var _ store.Store = (*Store)(nil)
@@ -40,31 +43,43 @@ var _ store.Store = (*Store)(nil)
 const (
 	defaultConnectTimeout = 5 * time.Second
 	poolSize              = 8
+	// healthCheckPeriod is how often the pool drops idle connections
+	// past their idle or life time and tops itself up; a connection that
+	// broke is dropped on release, or by the ping it gets on acquire
+	// after a second idle.
+	healthCheckPeriod = 5 * time.Second
 )
 
 // Open connects to the PostgreSQL database at url (postgres:// or
 // postgresql://) and brings its schema up to date. When the database
 // does not answer, the error wraps store.ErrUnavailable.
 func Open(ctx context.Context, url string) (*Store, error) {
-	cfg, err := pgx.ParseConfig(url)
+	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		// The message may hold the password: say only what kind of error.
 		return nil, errors.New("postgres: open: cannot parse the URL")
 	}
-	if cfg.ConnectTimeout == 0 {
-		cfg.ConnectTimeout = defaultConnectTimeout
+	cc := cfg.ConnConfig
+	if cc.ConnectTimeout == 0 {
+		cc.ConnectTimeout = defaultConnectTimeout
 	}
-	s := &Store{pool: newPool(cfg, poolSize)}
+	cfg.MaxConns = poolSize
+	cfg.HealthCheckPeriod = healthCheckPeriod
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: open %s/%s: %w", cc.Host, cc.Database, mapErr(err))
+	}
+	s := &Store{pool: pool}
 	if err := s.migrate(ctx); err != nil {
-		s.pool.close()
-		return nil, fmt.Errorf("postgres: open %s/%s: %w", cfg.Host, cfg.Database, mapErr(err))
+		pool.Close()
+		return nil, fmt.Errorf("postgres: open %s/%s: %w", cc.Host, cc.Database, mapErr(err))
 	}
 	return s, nil
 }
 
 // Ping reports whether the database answers.
 func (s *Store) Ping(ctx context.Context) error {
-	err := s.pool.with(ctx, func(c *pgx.Conn) error { return c.Ping(ctx) })
+	err := s.with(ctx, func(c *pgx.Conn) error { return c.Ping(ctx) })
 	if err != nil {
 		return fmt.Errorf("postgres: ping: %w", mapErr(err))
 	}
@@ -73,14 +88,33 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close releases the database connections.
 func (s *Store) Close() error {
-	s.pool.close()
+	s.pool.Close()
 	return nil
 }
 
+// with runs f on a pooled connection.
+func (s *Store) with(ctx context.Context, f func(*pgx.Conn) error) error {
+	c, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Release() // the pool drops it if it broke or is mid-query
+	err = f(c.Conn())
+	if err != nil && c.Conn().IsClosed() {
+		// The connection died under f: whatever f says, the database
+		// did not answer.
+		return errors.Join(errConnLost, err)
+	}
+	return err
+}
+
+var errConnLost = errors.New("connection lost")
+
 // mapErr turns driver errors into store sentinels: no rows is
 // store.ErrNotFound; a connection that could not be made or broke, a
-// server shutting down or refusing connections, and a deadline are
-// store.ErrUnavailable (the caller may retry). Other errors pass through.
+// server shutting down or refusing connections, a deadline and a closed
+// Store are store.ErrUnavailable (the caller may retry). Other errors
+// pass through.
 func mapErr(err error) error {
 	if err == nil {
 		return nil
@@ -111,13 +145,13 @@ func unavailable(err error) bool {
 	return errors.As(err, &ce) || errors.As(err, &ne) || pgconn.Timeout(err) ||
 		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, io.EOF) ||
 		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, errConnLost) ||
-		errors.Is(err, errClosed)
+		errors.Is(err, puddle.ErrClosedPool)
 }
 
 // exec runs one statement and returns the rows it affected.
 func (s *Store) exec(ctx context.Context, q string, args ...any) (int64, error) {
 	var n int64
-	err := s.pool.with(ctx, func(c *pgx.Conn) error {
+	err := s.with(ctx, func(c *pgx.Conn) error {
 		tag, err := c.Exec(ctx, q, args...)
 		n = tag.RowsAffected()
 		return err
@@ -127,7 +161,7 @@ func (s *Store) exec(ctx context.Context, q string, args ...any) (int64, error) 
 
 // queryRow runs a one-row query and scans it into dest.
 func (s *Store) queryRow(ctx context.Context, q string, args []any, dest ...any) error {
-	return mapErr(s.pool.with(ctx, func(c *pgx.Conn) error {
+	return mapErr(s.with(ctx, func(c *pgx.Conn) error {
 		return c.QueryRow(ctx, q, args...).Scan(dest...)
 	}))
 }
@@ -135,7 +169,7 @@ func (s *Store) queryRow(ctx context.Context, q string, args []any, dest ...any)
 // tx runs f in a transaction with opts and commits it, or rolls it back
 // when f fails.
 func (s *Store) tx(ctx context.Context, opts pgx.TxOptions, f func(pgx.Tx) error) error {
-	return mapErr(s.pool.with(ctx, func(c *pgx.Conn) error {
+	return mapErr(s.with(ctx, func(c *pgx.Conn) error {
 		return pgx.BeginTxFunc(ctx, c, opts, f)
 	}))
 }

@@ -388,7 +388,7 @@ func TestSchemaHasNoText(t *testing.T) {
 	defer c.Close(context.Background())
 	rows, err := c.Query(t.Context(),
 		`SELECT table_name, column_name FROM information_schema.columns
-		WHERE table_schema = $1 AND table_name <> 'schema_migrations'`, u.Query().Get("search_path"))
+		WHERE table_schema = $1 AND table_name <> 'goose_db_version'`, u.Query().Get("search_path"))
 	if err != nil {
 		t.Fatalf("listing columns: %v", err)
 	}
@@ -401,4 +401,56 @@ func TestSchemaHasNoText(t *testing.T) {
 		t.Fatalf("listing columns: %v", err)
 	}
 	storetest.CheckNoText(t, cols)
+}
+
+// TestMigrationLockPerSchema holds the migration lock of one schema: Open
+// on another schema does not wait for it, Open on the locked one does.
+func TestMigrationLockPerSchema(t *testing.T) {
+	base := testURL(t)
+	locked, free := freshSchema(t, base), freshSchema(t, base)
+	u, err := url.Parse(locked)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := pgx.Connect(t.Context(), base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(context.Background())
+	if _, err := c.Exec(t.Context(), `SELECT pg_advisory_lock(hashtextextended('nudgebot migrations ' || $1, 0))`,
+		u.Query().Get("search_path")); err != nil {
+		t.Fatalf("taking the lock: %v", err)
+	}
+
+	start := time.Now()
+	mustOpen(t, free)
+	if d := time.Since(start); d > 900*time.Millisecond {
+		t.Errorf("Open() of another schema took %v, want no wait for the held lock", d)
+	}
+
+	ctx, cancel := context.WithTimeout(t.Context(), 1500*time.Millisecond)
+	defer cancel()
+	s, err := postgres.Open(ctx, locked)
+	if err == nil {
+		s.Close()
+		t.Fatal("Open() of the locked schema = nil error, want it to wait past the deadline")
+	}
+	if !errors.Is(err, store.ErrUnavailable) {
+		t.Errorf("Open() of the locked schema = %v, want ErrUnavailable", err)
+	}
+}
+
+func TestClosed(t *testing.T) {
+	s, err := postgres.Open(t.Context(), freshSchema(t, testURL(t)))
+	if err != nil {
+		t.Fatalf("Open() = %v", err)
+	}
+	s.Close()
+	if err := s.Ping(t.Context()); !errors.Is(err, store.ErrUnavailable) {
+		t.Errorf("Ping() after Close() = %v, want ErrUnavailable", err)
+	}
+	now := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	if _, err := s.MarkEvent(t.Context(), "Ev1", now, now.Add(time.Hour)); !errors.Is(err, store.ErrUnavailable) {
+		t.Errorf("MarkEvent() after Close() = %v, want ErrUnavailable", err)
+	}
 }

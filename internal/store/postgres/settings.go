@@ -15,7 +15,7 @@ import (
 // Settings returns the settings set at exactly this level.
 func (s *Store) Settings(ctx context.Context, team, channel string) (map[string]string, error) {
 	m := make(map[string]string)
-	err := s.pool.with(ctx, func(c *pgx.Conn) error {
+	err := s.with(ctx, func(c *pgx.Conn) error {
 		rows, err := c.Query(ctx, `SELECT key, value FROM settings WHERE team = $1 AND channel = $2`, team, channel)
 		if err != nil {
 			return err
@@ -93,7 +93,7 @@ func (s *Store) Audit(ctx context.Context, team, channel string, limit int) ([]s
 		return nil, nil
 	}
 	var cs []store.Change
-	err := s.pool.with(ctx, func(conn *pgx.Conn) error {
+	err := s.with(ctx, func(conn *pgx.Conn) error {
 		rows, err := conn.Query(ctx,
 			`SELECT key, old, new, by_user, at FROM audit
 			WHERE team = $1 AND channel = $2 ORDER BY at DESC, id DESC LIMIT $3`,
@@ -119,7 +119,7 @@ func (s *Store) Audit(ctx context.Context, team, channel string, limit int) ([]s
 // sorted bytewise whatever the database's collation.
 func (s *Store) Channels(ctx context.Context, team string) ([]string, error) {
 	var chs []string
-	err := s.pool.with(ctx, func(c *pgx.Conn) error {
+	err := s.with(ctx, func(c *pgx.Conn) error {
 		rows, err := c.Query(ctx,
 			`SELECT DISTINCT channel COLLATE "C" FROM settings WHERE team = $1 AND channel <> '' ORDER BY 1`, team)
 		if err != nil {
