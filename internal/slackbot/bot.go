@@ -256,6 +256,10 @@ type job struct {
 // workers unless a worker's whole backlog is full.
 const queueSize = 1024
 
+// abandonGrace is how long Run waits, once the drain timed out and the
+// remaining work was cancelled, for that work to unwind.
+const abandonGrace = 2 * time.Second
+
 // Run connects over Socket Mode and handles events until ctx ends; then
 // it stops taking events, lets acked events and in-flight posts finish
 // within the drain timeout, and returns nil. It returns an error if Socket
@@ -318,9 +322,19 @@ loop:
 	defer t.Stop()
 	select {
 	case <-done:
+		return runErr
 	case <-t.C:
-		b.log.Warn("drain timed out; abandoning the rest", zap.Duration("timeout", b.drain))
-		cancelWork()
+	}
+	// Past the drain timeout: cancel what is left (calls honour their
+	// context) and give it a moment to unwind, so no goroutine outlives Run
+	// unless a call ignores its context.
+	b.log.Warn("drain timed out; abandoning the rest", zap.Duration("timeout", b.drain))
+	cancelWork()
+	t.Reset(abandonGrace)
+	select {
+	case <-done:
+	case <-t.C:
+		b.log.Error("work still running after the drain was abandoned")
 	}
 	return runErr
 }

@@ -533,3 +533,34 @@ func TestMalformedFramesSurvived(t *testing.T) {
 		t.Errorf("malformed envelopes counted: %v, want ≥ 4", got)
 	}
 }
+
+// A post that outlives the drain timeout is cancelled, and Run still
+// returns promptly.
+func TestShutdownDrainTimeout(t *testing.T) {
+	h := start(t, func(o *slackbot.Options) { o.DrainTimeout = 50 * time.Millisecond })
+	h.sim.RateLimit("chat.postEphemeral", 1, 5*time.Second)
+	d := h.sim.Post(slacksim.Msg{Channel: support, User: agent, Text: argue})
+	if err := h.sim.WaitFor(h.ctx(), func() bool { return len(h.sim.Calls("chat.postEphemeral")) >= 1 }); err != nil {
+		t.Fatal(err)
+	}
+	began := time.Now()
+	h.stop()
+	select {
+	case err := <-h.done:
+		if err != nil {
+			t.Errorf("Run = %v, want nil", err)
+		}
+	case <-time.After(wait):
+		t.Fatal("Run did not return")
+	}
+	h.done <- nil
+	if took := time.Since(began); took > 3*time.Second {
+		t.Errorf("Run took %v to return with a 50ms drain timeout", took)
+	}
+	if hd := h.obs.one(t, d.EventID); !errors.Is(hd.Err, context.Canceled) {
+		t.Errorf("abandoned nudge: err %v, want context.Canceled", hd.Err)
+	}
+	if n := len(h.ephemeralsTo(agent)); n != 0 {
+		t.Errorf("%d ephemerals, want 0: the post was abandoned", n)
+	}
+}
