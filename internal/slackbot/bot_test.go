@@ -564,3 +564,25 @@ func TestShutdownDrainTimeout(t *testing.T) {
 		t.Errorf("%d ephemerals, want 0: the post was abandoned", n)
 	}
 }
+
+// The customer's last message in the conversation is the scorer's
+// context: a flat denial of what the customer just said reads as
+// contradicting only after they said it, and only in that conversation.
+func TestCustomerContext(t *testing.T) {
+	h := start(t, func(o *slackbot.Options) { o.Defaults.Cooldown = 0 })
+	h.set("", store.KeyThreshold, "0.4")
+	const denial = "The export never crashed."
+	if _, hd := h.post(slacksim.Msg{Channel: support, User: agent, Text: denial}); hd.Outcome != "scored" {
+		t.Fatalf("denial with no customer message before it: %q, want scored (no nudge)", hd.Outcome)
+	}
+	root, _ := h.post(slacksim.Msg{Channel: support, User: customer, Text: "The export crashed last night."})
+	if _, hd := h.post(slacksim.Msg{Channel: support, User: agent, Text: denial}); hd.Outcome != "sent" {
+		t.Errorf("denial after the customer's message: %q, want sent", hd.Outcome)
+	}
+	if _, hd := h.post(slacksim.Msg{Channel: support, User: agent, ThreadTS: root.TS, Text: denial}); hd.Outcome != "sent" {
+		t.Errorf("denial in the customer's message's thread: %q, want sent", hd.Outcome)
+	}
+	if _, hd := h.post(slacksim.Msg{Channel: support2, User: agent, Text: denial}); hd.Outcome != "scored" {
+		t.Errorf("denial in another channel: %q, want scored", hd.Outcome)
+	}
+}
