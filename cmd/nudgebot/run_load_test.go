@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"syscall"
 	"testing"
@@ -109,8 +108,8 @@ func TestLoad(t *testing.T) {
 	report := []string{
 		fmt.Sprintf("load: %d agent messages, one Socket Mode connection, paced at %d/s; bot in its own process", n, rate),
 		fmt.Sprintf("acked %d of %d; argumentative %d, nudged %d", len(acks), n, total, len(e2e)),
-		fmt.Sprintf("ack latency: p50 %v p99 %v max %v", quantile(acks, 50), quantile(acks, 99), quantile(acks, 100)),
-		fmt.Sprintf("message to nudge: p50 %v p99 %v max %v", quantile(e2e, 50), quantile(e2e, 99), quantile(e2e, 100)),
+		fmt.Sprintf("ack latency: p50 %v p99 %v max %v", pct(acks, 50), pct(acks, 99), pct(acks, 100)),
+		fmt.Sprintf("message to nudge: p50 %v p99 %v max %v", pct(e2e, 50), pct(e2e, 99), pct(e2e, 100)),
 		fmt.Sprintf("sustained: %.0f messages/s over %v", float64(n)/elapsed.Seconds(), elapsed.Round(time.Millisecond)),
 		fmt.Sprintf("bot peak RSS: %.1f MB", float64(rss)/(1<<20)),
 	}
@@ -130,15 +129,4 @@ func envInt(t *testing.T, k string, def int) int {
 		t.Fatalf("%s=%q: want a positive number", k, v)
 	}
 	return n
-}
-
-// quantile returns the p-th percentile of ds.
-func quantile(ds []time.Duration, p int) time.Duration {
-	if len(ds) == 0 {
-		return 0
-	}
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	i := (len(s)*p + 99) / 100
-	return s[min(max(i-1, 0), len(s)-1)].Round(time.Microsecond)
 }
