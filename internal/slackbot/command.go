@@ -226,8 +226,12 @@ func (b *Bot) change(ctx context.Context, team, channel, user string, c settingC
 		capitalize(settingName(c.key)), settingValue(c.key, after), where,
 		settingValue(c.key, before), levelName(before.From[c.key]))
 	if c.channel == "" && ch != nil && after.From[c.key] == LevelChannel {
-		fmt.Fprintf(&sb, "\n<#%s> keeps its own %s, %s; `/nudge %s` there changes it.",
-			channel, settingName(c.key), settingValue(c.key, after), c.key)
+		fmt.Fprintf(&sb, "\n<#%s> keeps its own %s, %s", channel, settingName(c.key), settingValue(c.key, after))
+		if c.key == store.KeyThreshold || c.key == store.KeyCooldown {
+			fmt.Fprintf(&sb, "; `/nudge %s` there changes it.", c.key)
+		} else {
+			sb.WriteString(".")
+		}
 	} else {
 		sb.WriteString(" It applies from the next message.")
 	}

@@ -12,9 +12,12 @@ import (
 // command's response_url off the worker, like every post. The envelope
 // was acked before, without a payload (bot.go's dispatch).
 func (b *Bot) handleSlash(ctx context.Context, cmd slack.SlashCommand) {
-	team := cmd.TeamID
+	// Settings belong to the bot's own workspace (auth.test), whoever
+	// types the command: in a Slack Connect channel, a customer's team_id
+	// is their own workspace's.
+	team := b.self.TeamID
 	if team == "" {
-		team = b.self.TeamID
+		team = cmd.TeamID
 	}
 	r := b.runCommand(ctx, team, cmd.ChannelID, cmd.UserID, cmd.Text)
 	if cmd.ResponseURL == "" {

@@ -175,8 +175,13 @@ func TestSlashWorkspaceLevel(t *testing.T) {
 	for _, cmd := range []string{"threshold 0.7", "shadow on", "rule spar off", "off", "experiment 10"} {
 		says(t, h.slash(manager, "DAGENT", cmd), "run it in that channel")
 	}
-	// The workspace forms work there.
+	// The workspace forms work there, and status there is the workspace's.
 	says(t, h.slash(manager, "DAGENT", "cap off"), "Daily cap is now *off*")
+	p := h.slash(agent, "DAGENT", "status")
+	says(t, p, "nudgebot's workspace defaults", "*Threshold*: 0.8 · workspace default", "*Daily cap per agent*: off · workspace default")
+	if strings.Contains(p.Text, "Watching") {
+		t.Errorf("workspace status shows a channel switch:\n%s", p.Text)
+	}
 }
 
 func TestSlashNonManagerChangesNothing(t *testing.T) {
