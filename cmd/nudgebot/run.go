@@ -52,6 +52,11 @@ func runBot(ctx context.Context, cfg app.Config, stderr io.Writer) int {
 		zap.String("http_addr", cfg.HTTPAddr), zap.Float64("threshold", cfg.Threshold),
 		zap.Duration("cooldown", cfg.Cooldown), zap.Int("managers", len(cfg.Managers)))
 	if err := app.Main(ctx, cfg, log, app.Options{}); err != nil {
+		var ce *app.ConfigError
+		if errors.As(err, &ce) { // a rules file that does not load
+			fmt.Fprintf(stderr, "nudgebot: %v\n", ce)
+			return exitUsage
+		}
 		log.Error("exit", zap.Error(err))
 		return exitError
 	}

@@ -101,3 +101,31 @@ func TestRunBot(t *testing.T) {
 		t.Errorf("logs lack the nudge or the stop:\n%s", out)
 	}
 }
+
+// A rules file that does not load is a configuration error too: one line
+// naming NUDGE_RULES_FILE, exit code 2, before anything connects (the API
+// URL here answers nothing).
+func TestRunBadRulesFile(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "rules.txt")
+	if err := os.WriteFile(bad, []byte("rule nonsense nosuchfamily 7\n  match (unclosed\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{bad, filepath.Join(dir, "missing.txt")} {
+		setRunEnv(t, map[string]string{"SLACK_APP_TOKEN": "xapp-1-A1-topsecret", "SLACK_BOT_TOKEN": "xoxb-1-topsecret",
+			"SLACK_API_URL": "http://127.0.0.1:1/api/", "NUDGE_STORE": filepath.Join(dir, "n.db"),
+			"NUDGE_HTTP_ADDR": "127.0.0.1:0", "NUDGE_RULES_FILE": path})
+		var stdout, stderr bytes.Buffer
+		code := run([]string{"run"}, strings.NewReader(""), &stdout, &stderr)
+		if code != exitUsage {
+			t.Errorf("%s: exit code %d, want %d", path, code, exitUsage)
+		}
+		var last string
+		if lines := strings.Split(strings.TrimSpace(stderr.String()), "\n"); len(lines) > 0 {
+			last = lines[len(lines)-1]
+		}
+		if !strings.HasPrefix(last, "nudgebot: NUDGE_RULES_FILE: ") || strings.Contains(stderr.String(), "topsecret") {
+			t.Errorf("%s: stderr = %q, want its last line naming NUDGE_RULES_FILE and no token", path, stderr.String())
+		}
+	}
+}

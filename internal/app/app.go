@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -138,20 +139,28 @@ func New(ctx context.Context, cfg Config, log *zap.Logger, opts Options) (_ *App
 }
 
 // loadRules returns the built-in rulebook, with NUDGE_RULES_FILE on top.
+// A file that cannot be read or parsed is a *ConfigError, like any other
+// bad variable.
 func loadRules(path string) (*score.Rules, error) {
 	if path == "" {
 		return score.DefaultRules(), nil
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("app: NUDGE_RULES_FILE: %w", err)
+		return nil, &ConfigError{Var: "NUDGE_RULES_FILE", Msg: oneLine(err.Error())}
 	}
 	defer f.Close()
 	rules, err := score.LoadRules(f, path)
 	if err != nil {
-		return nil, fmt.Errorf("app: NUDGE_RULES_FILE: %w", err)
+		return nil, &ConfigError{Var: "NUDGE_RULES_FILE", Msg: oneLine(err.Error())}
 	}
 	return rules, nil
+}
+
+// oneLine keeps the first line of s.
+func oneLine(s string) string {
+	first, _, _ := strings.Cut(s, "\n")
+	return first
 }
 
 // openStore opens NUDGE_STORE: an SQLite path, or a PostgreSQL URL.
