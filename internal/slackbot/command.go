@@ -190,7 +190,15 @@ func (b *Bot) change(ctx context.Context, team, channel, user string, c settingC
 	if c.channel == "" {
 		level = ws
 	}
-	before := ResolveSettings(ch, ws, b.defaults)
+	// A workspace change reads as the workspace default's value; a
+	// channel change as what is in force in the channel.
+	view := func(ch, ws map[string]string) Settings {
+		if c.channel == "" {
+			return ResolveSettings(nil, ws, b.defaults)
+		}
+		return ResolveSettings(ch, ws, b.defaults)
+	}
+	before := view(ch, ws)
 	where := "in <#" + channel + ">"
 	if c.channel == "" {
 		where = "as the workspace default"
@@ -219,14 +227,14 @@ func (b *Bot) change(ctx context.Context, team, channel, user string, c settingC
 	} else {
 		ch = next
 	}
-	after := ResolveSettings(ch, ws, b.defaults)
+	after := view(ch, ws)
 
 	var sb strings.Builder
 	fmt.Fprintf(&sb, ":white_check_mark: %s is now *%s* %s (it was %s, %s).",
 		capitalize(settingName(c.key)), settingValue(c.key, after), where,
 		settingValue(c.key, before), levelName(before.From[c.key]))
-	if c.channel == "" && ch != nil && after.From[c.key] == LevelChannel {
-		fmt.Fprintf(&sb, "\n<#%s> keeps its own %s, %s", channel, settingName(c.key), settingValue(c.key, after))
+	if here := ResolveSettings(ch, ws, b.defaults); c.channel == "" && ch != nil && here.From[c.key] == LevelChannel {
+		fmt.Fprintf(&sb, "\n<#%s> keeps its own %s, %s", channel, settingName(c.key), settingValue(c.key, here))
 		if c.key == store.KeyThreshold || c.key == store.KeyCooldown {
 			fmt.Fprintf(&sb, "; `/nudge %s` there changes it.", c.key)
 		} else {

@@ -168,7 +168,9 @@ func TestSlashWorkspaceLevel(t *testing.T) {
 	}
 	// A channel's own value still wins, and the reply says so.
 	h.slash(manager, support, "threshold 0.7")
-	says(t, h.slash(manager, support, "threshold default 0.8"), "<#"+support+"> keeps its own threshold, 0.7")
+	says(t, h.slash(manager, support, "threshold default 0.8"),
+		"Threshold is now *0.8* as the workspace default (it was 0.9, the workspace default)",
+		"<#"+support+"> keeps its own threshold, 0.7; `/nudge threshold` there changes it.")
 	says(t, h.slash(manager, support2, "status"), "0.8 · workspace default", "30m · workspace default", "3 a day · workspace default")
 	says(t, h.slash(manager, support, "status"), "0.7 · this channel")
 	// Channel-level commands in a DM would change nothing: they are refused.
