@@ -61,16 +61,6 @@ func (c *lru[V]) put(key string, val V, at time.Time) {
 	}
 }
 
-// remove deletes key, if present.
-func (c *lru[V]) remove(key string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if el, ok := c.m[key]; ok {
-		c.ll.Remove(el)
-		delete(c.m, key)
-	}
-}
-
 // len returns how many entries the cache holds.
 func (c *lru[V]) len() int {
 	c.mu.Lock()
