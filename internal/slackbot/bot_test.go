@@ -47,6 +47,12 @@ func TestNudgeAgent(t *testing.T) {
 	if n.Outcome != store.Sent || n.User != agent || n.Channel != support || n.MessageTS != d.TS || n.Family == "" || n.RuleID == "" {
 		t.Errorf("nudge record = %+v", n)
 	}
+	// users.info once per person, then the cache.
+	h.post(slacksim.Msg{Channel: support, User: agent, Text: polite})
+	h.post(slacksim.Msg{Channel: support, User: customer, Text: "Still broken."})
+	if n := len(h.sim.Calls("users.info")); n != 2 {
+		t.Errorf("%d users.info calls for two people, want 2", n)
+	}
 	// Only the agent is nudged: nothing in public, nothing to anyone else.
 	if calls := h.sim.Calls("chat.postMessage"); len(calls) != 0 {
 		t.Errorf("bot posted publicly: %+v", calls)
