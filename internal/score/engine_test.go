@@ -1,0 +1,332 @@
+package score
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestEvaluateFamilies(t *testing.T) {
+	tests := []struct {
+		give string
+		want Family
+	}{
+		{"With all due respect, you're wrong about the renewal date.", Contradict},
+		{"That's not how escrow works, the funds were never held by us.", Contradict},
+		{"As I said twice already, the booking can't be moved.", Repeat},
+		{"I've explained the baggage allowance three times now.", Repeat},
+		{"If you'd read the terms, you'd know the fare is non-refundable.", Blame},
+		{"You must have deleted the save file by accident.", Blame},
+		{"The app works exactly as designed, nobody else has reported this.", Defend},
+		{"Our platform is rock solid, it's very unlikely this is on our end.", Defend},
+		{"It's not rocket science, you just tap the card.", Condescend},
+		{"Calm down, it's only a delayed transfer.", Condescend},
+		{"That's not my department, there's nothing I can do.", Stonewall},
+		{"Rules are rules. End of discussion.", Stonewall},
+		{"What you really need is to migrate your whole team to our platform first.", PushToZ},
+		{"Before we can look at the login issue, you need to set up SSO across your entire org.", PushToZ},
+		{"Did you even read my last message?", Spar},
+		{"I'm not going to argue about this.", Spar},
+	}
+	rules := DefaultRules()
+	for _, tt := range tests {
+		res := Evaluate(Message{Text: tt.give}, rules)
+		if !res.Nudge(0.6) || res.Family != tt.want {
+			t.Errorf("Evaluate(%q) = score %.2f family %q, want a nudge of family %q (hits %v)", tt.give, res.Score, res.Family, tt.want, res.Hits)
+		}
+		if res.Reminder == "" || res.Suggestion == "" {
+			t.Errorf("Evaluate(%q): reminder %q, suggestion %q, want both", tt.give, res.Reminder, res.Suggestion)
+		}
+	}
+}
+
+func TestEvaluateExceptions(t *testing.T) {
+	// Each pair: a message that nudges, and one with the same cue whose
+	// exception holds.
+	tests := []struct {
+		nudge, ok string
+	}{
+		{"Actually, that's not what happened.", "Actually, good news: the fix shipped!"},
+		{"Per our policy there's nothing I can do.", "Per our policy you get a full refund."},
+		{"You're wrong, the invoice is right.", "You're right, the invoice was wrong."},
+		{"That's not my department.", "That's not my department, but I've looped in billing for you."},
+		{"Again, the label is in the email.", "Again, really sorry for the hassle."},
+		{"It works as designed.", "It works as designed, but I agree that's confusing. I've logged it."},
+		{"Not to point fingers, but you're the one who turned it off.", "Not blaming anyone: could someone on your team have turned it off?"},
+		{"This is user error.", "This is not user error at all, the button is confusing."},
+		{"No, you didn't lose any data.", "No, you didn't do anything wrong."},
+	}
+	rules := DefaultRules()
+	for _, tt := range tests {
+		if res := Evaluate(Message{Text: tt.nudge}, rules); !res.Nudge(0.6) {
+			t.Errorf("Evaluate(%q) = %.2f, want a nudge (hits %v)", tt.nudge, res.Score, res.Hits)
+		}
+		if res := Evaluate(Message{Text: tt.ok}, rules); res.Nudge(0.6) {
+			t.Errorf("Evaluate(%q) = %.2f, want no nudge (hits %v)", tt.ok, res.Score, res.Hits)
+		}
+	}
+}
+
+func TestEvaluatePolite(t *testing.T) {
+	// Ordinary polite messages from several domains must not nudge.
+	tests := []string{
+		"Thanks for your patience, the refund is on its way.",
+		"Could you send me a screenshot of the error?",
+		"I've rebooked you on the 7am flight at no extra cost.",
+		"No worries, I can walk you through it.",
+		"Happy to explain it again: the fee is charged once a year.",
+		"Sure! You can change it under Settings > Billing.",
+		"You should have received a confirmation email, let me resend it.",
+		"Let me check with the pharmacy and get back to you today.",
+		"Do you want me to send the steps by email?",
+		"Have you tried restarting the console? If that doesn't help, I'll escalate.",
+		"",
+	}
+	rules := DefaultRules()
+	for _, give := range tests {
+		if res := Evaluate(Message{Text: give}, rules); res.Nudge(0.6) {
+			t.Errorf("Evaluate(%q) = %.2f, want no nudge (hits %v)", give, res.Score, res.Hits)
+		}
+	}
+}
+
+func TestEvaluateNothingCounts(t *testing.T) {
+	res := Evaluate(Message{Text: "Your order shipped this morning."}, DefaultRules())
+	if res.Score != 0 || res.Family != "" || res.Hits != nil || res.Reminder != "" {
+		t.Errorf("Evaluate(clean) = %+v, want the zero Result", res)
+	}
+}
+
+func TestEvaluateOff(t *testing.T) {
+	rules := DefaultRules()
+	msg := Message{Text: "As I already explained, refunds take 5 days."}
+	if res := Evaluate(msg, rules); res.Family != Repeat {
+		t.Fatalf("Evaluate(%q).Family = %q, want repeat", msg.Text, res.Family)
+	}
+	msg.Off = FamilySet(0).With(Repeat)
+	res := Evaluate(msg, rules)
+	for _, h := range res.Hits {
+		if h.Family == Repeat {
+			t.Errorf("repeat switched off, but hit %v", h)
+		}
+	}
+	if res.Family == Repeat {
+		t.Errorf("repeat switched off, but Family = repeat")
+	}
+	msg.Off = msg.Off.With(Spar).With(Contradict)
+	if res := Evaluate(msg, rules); res.Score != 0 || res.Family != "" {
+		t.Errorf("with the matching families off, Evaluate = %+v, want zero", res)
+	}
+}
+
+func TestEvaluateScoreBounds(t *testing.T) {
+	text := "AS I ALREADY TOLD YOU TWICE, you're wrong, it's your fault, calm down, rules are rules, " +
+		"our system is rock solid, what you really need is to migrate everything. Are you serious?? :upside_down_face:"
+	res := Evaluate(Message{Text: text}, DefaultRules())
+	if res.Score <= 0.99 || res.Score > 1 {
+		t.Errorf("Evaluate(many hits).Score = %v, want in (0.99, 1]", res.Score)
+	}
+	for i := 1; i < len(res.Hits); i++ {
+		if res.Hits[i].Start < res.Hits[i-1].Start {
+			t.Errorf("hits not in span order: %v", res.Hits)
+		}
+	}
+}
+
+func TestEvaluateContext(t *testing.T) {
+	rules := DefaultRules()
+	text := "No, your speeds aren't dropping."
+	hasEcho := func(ctx string) bool {
+		for _, h := range Evaluate(Message{Text: text, Context: ctx}, rules).Hits {
+			if h.RuleID == "contradict.echo" {
+				return true
+			}
+		}
+		return false
+	}
+	if !hasEcho("my speeds keep dropping every evening") {
+		t.Errorf("the agent negates the customer's claim, want contradict.echo")
+	}
+	if hasEcho("are my speeds dropping because of the storm?") {
+		t.Errorf("the customer asked, claimed nothing: want no contradict.echo")
+	}
+	if hasEcho("") {
+		t.Errorf("no context: want no contradict.echo")
+	}
+}
+
+func TestReminderRotation(t *testing.T) {
+	rules := DefaultRules()
+	for _, f := range Families() {
+		if n := len(rules.Reminders(f)); n < 3 {
+			t.Errorf("family %s has %d reminders, want several", f, n)
+		}
+	}
+	text := "As I already explained, the fee is final."
+	base := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	seen := map[string]bool{}
+	want := rules.Reminders(Repeat)
+	for i := range want {
+		res := Evaluate(Message{Text: text, At: base.Add(time.Duration(i) * time.Minute)}, rules)
+		seen[res.Reminder] = true
+		again := Evaluate(Message{Text: text, At: base.Add(time.Duration(i) * time.Minute)}, rules)
+		if again.Reminder != res.Reminder {
+			t.Errorf("same At, different reminders: %q, %q", res.Reminder, again.Reminder)
+		}
+	}
+	if len(seen) != len(want) {
+		t.Errorf("over %d minutes saw %d of %d reminders: %v", len(want), len(seen), len(want), seen)
+	}
+}
+
+func TestEscalated(t *testing.T) {
+	tests := []struct {
+		give string
+		want bool
+	}{
+		{"I WANT MY MONEY BACK NOW", true},
+		{"where is my order???", true},
+		{"this is the worst service ever!!!", true},
+		{"Let me speak to your manager.", true},
+		{"can I talk to a supervisor please", true},
+		{"I'm going to cancel my subscription.", true},
+		{"I'll dispute the charge with my bank", true},
+		{"I'm going to leave a 1 star review", true},
+		{"my lawyer will be in touch", true},
+		{"This is ridiculous.", true},
+		{"honestly this is unacceptable", true},
+		{"Thanks, that worked!", false},
+		{"hi, my order hasn't arrived yet, can you check?", false},
+		{"I think I was charged twice", false},
+		{"ok, I'll try restarting it", false},
+		{"Can I cancel the second item in my cart only?", false},
+		{"", false},
+	}
+	rules := DefaultRules()
+	for _, tt := range tests {
+		if got := Escalated(tt.give, rules); got != tt.want {
+			t.Errorf("Escalated(%q) = %v, want %v", tt.give, got, tt.want)
+		}
+	}
+}
+
+func TestLoadRules(t *testing.T) {
+	file := `
+# a user's rules
+@you += yall
+rule custom.banana spar 0.9
+  match banana (split|bread)
+  unless banana bread recipe
+off repeat.as-i-said-again
+off repeat.count
+`
+	rules, err := LoadRules(strings.NewReader(file), "team.rules")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hit := func(text, id string) bool {
+		for _, h := range Evaluate(Message{Text: text}, rules).Hits {
+			if h.RuleID == id {
+				return true
+			}
+		}
+		return false
+	}
+	if !hit("Have a banana split.", "custom.banana") {
+		t.Errorf("added rule custom.banana did not match")
+	}
+	if hit("Here's the banana bread recipe.", "custom.banana") {
+		t.Errorf("custom.banana matched despite its exception")
+	}
+	if hit("As I said twice already, no.", "repeat.as-i-said-again") {
+		t.Errorf("repeat.as-i-said-again was switched off but matched")
+	}
+	if !hit("As I said twice already, no.", "repeat.as-i-said") {
+		t.Errorf("repeat.as-i-said should still be on")
+	}
+	// The built-in rulebook is untouched.
+	if !hit2(DefaultRules(), "As I said twice already, no.", "repeat.as-i-said-again") {
+		t.Errorf("DefaultRules lost repeat.as-i-said-again")
+	}
+}
+
+func hit2(rules *Rules, text, id string) bool {
+	for _, h := range Evaluate(Message{Text: text}, rules).Hits {
+		if h.RuleID == id {
+			return true
+		}
+	}
+	return false
+}
+
+func TestLoadRulesErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		give string
+		want []string // all must appear in the error
+	}{
+		{"unknown family", "rule x.y nofam 0.5\n  match foo", []string{"team.rules:1", "x.y", "unknown family"}},
+		{"missing pattern", "rule x.y spar 0.5\n", []string{"team.rules:1", "x.y", "missing pattern"}},
+		{"empty match", "rule x.y spar 0.5\n  match", []string{"team.rules:2", "x.y", "empty match"}},
+		{"bad weight", "rule x.y spar 1.5\n  match foo", []string{"team.rules:1", "x.y", "bad weight"}},
+		{"weight not a number", "rule x.y spar lots\n  match foo", []string{"team.rules:1", "bad weight"}},
+		{"zero weight", "rule x.y spar 0\n  match foo", []string{"bad weight"}},
+		{"unknown class", "rule x.y spar 0.5\n  match @nosuch thing", []string{"team.rules:2", "x.y", "unknown class @nosuch"}},
+		{"duplicate id", "rule spar.jab spar 0.5\n  match foo", []string{"team.rules:1", "spar.jab", "duplicate rule id"}},
+		{"duplicate id in file", "rule a.b spar 0.5\n  match foo\nrule a.b spar 0.5\n  match bar", []string{"team.rules:3", "duplicate"}},
+		{"off unknown id", "off no.such.rule", []string{"team.rules:1", "no.such.rule", "unknown rule"}},
+		{"match outside rule", "match foo", []string{"team.rules:1", "outside a rule"}},
+		{"unknown directive", "rule a.b spar 0.5\n  matches foo", []string{"team.rules:2", "unknown directive"}},
+		{"unbalanced group", "rule a.b spar 0.5\n  match (foo bar", []string{"team.rules:2", "a.b", "missing )"}},
+		{"empty alternative", "rule a.b spar 0.5\n  match (foo|bar?) baz", []string{"a.b", "can match nothing"}},
+		{"leading gap", "rule a.b spar 0.5\n  match * foo", []string{"a.b", "can't start with a gap"}},
+		{"bad gap", "rule a.b spar 0.5\n  match foo *20 bar", []string{"a.b", "bad gap"}},
+		{"two words in an atom", "rule a.b spar 0.5\n  match non-refundable", []string{"a.b", "not one word"}},
+		{"class without words", "@empty = ", []string{"team.rules:1", "no words"}},
+		{"class redefined", "@you = thou", []string{"team.rules:1", "already defined"}},
+		{"extend unknown class", "@nosuch += a", []string{"team.rules:1", "unknown class"}},
+		{"class of unknown class", "@mine = a, @nosuch\nrule a.b spar 0.5\n  match @mine", []string{"team.rules:1", "@nosuch"}},
+		{"unknown signal", "rule a.b spar 0.5\n  signal telepathy\n  match foo", []string{"team.rules:2", "unknown signal"}},
+		{"bad rule line", "rule a.b spar", []string{"team.rules:1", "rule ID FAMILY WEIGHT"}},
+		{"remind unknown family", "remind nofam Be nice.", []string{"team.rules:1", "unknown family"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := LoadRules(strings.NewReader(tt.give), "team.rules")
+			if err == nil {
+				t.Fatalf("LoadRules(%q) = nil error, want one mentioning %q", tt.give, tt.want)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("LoadRules(%q) = %q, want it to mention %q", tt.give, err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestEvaluateConcurrent(t *testing.T) {
+	rules := DefaultRules()
+	texts := []string{"As I already explained, no.", "Thanks!", "You're wrong.", "Rules are rules."}
+	want := make([]Result, len(texts))
+	for i, s := range texts {
+		want[i] = Evaluate(Message{Text: s}, rules)
+	}
+	done := make(chan bool)
+	for g := 0; g < 4; g++ {
+		go func() {
+			defer func() { done <- true }()
+			for k := 0; k < 200; k++ {
+				i := k % len(texts)
+				got := Evaluate(Message{Text: texts[i]}, rules)
+				if got.Score != want[i].Score || len(got.Hits) != len(want[i].Hits) {
+					t.Errorf("concurrent Evaluate(%q) = %v, want %v", texts[i], got, want[i])
+					return
+				}
+			}
+		}()
+	}
+	for g := 0; g < 4; g++ {
+		<-done
+	}
+}

@@ -1,0 +1,73 @@
+package score
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+// FuzzNormalise checks the tokenizer on any text: no panic, every token
+// inside the text, in order, without overlaps.
+func FuzzNormalise(f *testing.F) {
+	f.Add("<@U1> <#C1|x> <https://a|b> :smile: &amp; `c` ```d``` > e\nsooo WRONG!!! ok??")
+	f.Fuzz(func(t *testing.T, text string) {
+		sc := newScanner(text)
+		var tok token
+		prev := int32(0)
+		for n := 0; ; n++ {
+			ok, _ := sc.next(&tok)
+			if !ok {
+				break
+			}
+			if tok.start < prev || tok.start >= tok.end || int(tok.end) > len(text) {
+				t.Fatalf("token %d span [%d,%d) bad (previous end %d, len %d) in %q", n, tok.start, tok.end, prev, len(text), text)
+			}
+			prev = tok.end
+			if n > len(text) {
+				t.Fatalf("more tokens than bytes in %q", text)
+			}
+		}
+	})
+}
+
+// FuzzEvaluate checks the scorer on any message: no panic, spans inside
+// the text, score in [0,1], a family exactly when something counts, and
+// the same answer twice.
+func FuzzEvaluate(f *testing.F) {
+	f.Add("As I already explained, you're wrong :upside_down_face:", "you never refunded me", int64(0), uint16(0))
+	f.Fuzz(func(t *testing.T, text, ctx string, at int64, off uint16) {
+		rules := DefaultRules()
+		msg := Message{Text: text, Context: ctx, At: time.Unix(at, 0), Off: FamilySet(off)}
+		res := Evaluate(msg, rules)
+		if res.Score < 0 || res.Score > 1 {
+			t.Fatalf("Score = %v for %q", res.Score, text)
+		}
+		if (res.Family == "") != (res.Score == 0) || (res.Family == "") != (len(res.Hits) == 0) {
+			t.Fatalf("Family %q, Score %v, %d hits for %q", res.Family, res.Score, len(res.Hits), text)
+		}
+		for _, h := range res.Hits {
+			if h.Start < 0 || h.Start >= h.End || h.End > len(text) {
+				t.Fatalf("hit %v outside text of %d bytes %q", h, len(text), text)
+			}
+			if msg.Off.Has(h.Family) {
+				t.Fatalf("hit %v of a family switched off", h)
+			}
+		}
+		if again := Evaluate(msg, rules); !reflect.DeepEqual(res, again) {
+			t.Fatalf("Evaluate not deterministic for %q: %+v then %+v", text, res, again)
+		}
+		Escalated(text, rules)
+	})
+}
+
+// FuzzLoadRules checks that no rules file makes the parser panic.
+func FuzzLoadRules(f *testing.F) {
+	f.Add("@x = a, b\nrule a.b spar 0.5\n  match (a|@x)? b *2 c $\n  unless d\noff spar.jab\n")
+	f.Fuzz(func(t *testing.T, file string) {
+		rules, err := LoadRules(strings.NewReader(file), "fuzz.rules")
+		if err == nil {
+			Evaluate(Message{Text: file}, rules)
+		}
+	})
+}
