@@ -121,58 +121,11 @@ func (c *demoClock) advance(d time.Duration) {
 	c.mu.Unlock()
 }
 
-// demoObserver hands the bot's reports to the script.
-type demoObserver struct {
-	mu      sync.Mutex
-	byKey   map[string]slackbot.Handled
-	at      map[string]time.Time // when each event was reported, by event ID
-	count   int
-	changed chan struct{}
-}
-
-func newDemoObserver() *demoObserver {
-	return &demoObserver{byKey: map[string]slackbot.Handled{}, at: map[string]time.Time{}, changed: make(chan struct{})}
-}
-
-func (o *demoObserver) observe(h slackbot.Handled) {
-	now := time.Now()
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	o.count++
-	if h.EventID != "" {
-		o.at[h.EventID] = now
-	}
-	for _, k := range []string{h.EventID, h.EnvelopeID} {
-		if k != "" {
-			o.byKey[k] = h
-		}
-	}
-	close(o.changed)
-	o.changed = make(chan struct{})
-}
-
-func (o *demoObserver) wait(ctx context.Context, key string) (slackbot.Handled, error) {
-	for {
-		o.mu.Lock()
-		h, ok := o.byKey[key]
-		ch := o.changed
-		o.mu.Unlock()
-		if ok {
-			return h, nil
-		}
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			return slackbot.Handled{}, fmt.Errorf("waiting for the bot: %w", ctx.Err())
-		}
-	}
-}
-
 // demoBot is a simulator and the whole bot, in this process.
 type demoBot struct {
 	sim   *slacksim.Sim
 	app   *app.App
-	obs   *demoObserver
+	obs   *slackbot.Recorder
 	clock *demoClock
 	dir   string
 	stop  context.CancelFunc
@@ -197,8 +150,8 @@ func startDemoBot(ctx context.Context, stderr io.Writer, clock *demoClock, coold
 		sim.Close()
 		return nil, err
 	}
-	d := &demoBot{sim: sim, obs: newDemoObserver(), clock: clock, dir: dir, done: make(chan error, 1)}
-	opts.Observe = d.obs.observe
+	d := &demoBot{sim: sim, obs: slackbot.NewRecorder(), clock: clock, dir: dir, done: make(chan error, 1)}
+	opts.Observe = d.obs.Observe
 	cfg := app.Config{
 		AppToken:  app.Secret(sim.AppToken), // the simulator's tokens are fake
 		BotToken:  app.Secret(sim.BotToken),
@@ -278,7 +231,7 @@ func (d *demoBot) play(ctx context.Context, w io.Writer) error {
 
 	// alex invites the bot; it answers alex alone.
 	inv := d.sim.MemberJoined(demoChannel, d.sim.BotUserID, alex, slacksim.EventOpts{})
-	if _, err := d.obs.wait(ctx, inv.EventID); err != nil {
+	if _, err := d.obs.Wait(ctx, inv.EventID, 1); err != nil {
 		return err
 	}
 	p("» alex invites @nudgebot to #%s", demoChanName)
@@ -306,10 +259,11 @@ func (d *demoBot) play(ctx context.Context, w io.Writer) error {
 		}
 		dl := d.sim.Post(m)
 		ts = append(ts, dl.TS)
-		h, err := d.obs.wait(ctx, dl.EventID)
+		reps, err := d.obs.Wait(ctx, dl.EventID, 1)
 		if err != nil {
 			return err
 		}
+		h := reps[0]
 		if h.Err != nil {
 			return fmt.Errorf("step %d: %w", i+1, h.Err)
 		}
@@ -358,7 +312,7 @@ func (d *demoBot) click(ctx context.Context, w io.Writer, st demoStep) error {
 	before := len(d.sim.ResponseURLPosts())
 	dl := d.sim.Click(slacksim.Click{User: e.User, Channel: e.Channel, MessageTS: e.MessageTS, ThreadTS: e.ThreadTS,
 		Ephemeral: true, ActionID: btn.ActionID, BlockID: btn.blockID, Value: btn.Value, Text: btn.Text.Text})
-	if _, err := d.obs.wait(ctx, dl.EnvelopeID()); err != nil {
+	if _, err := d.obs.Wait(ctx, dl.EnvelopeID(), 1); err != nil {
 		return err
 	}
 	posts, err := d.sim.WaitResponseURLPosts(ctx, before+1)
@@ -502,23 +456,6 @@ func runLoad(ctx context.Context, n, rate, workers int, stdout, stderr io.Writer
 	return loadRun(ctx, d, n, agents, rate, stdout)
 }
 
-// waitCount waits until at least n events were reported.
-func (o *demoObserver) waitCount(ctx context.Context, n int) error {
-	for {
-		o.mu.Lock()
-		c, ch := o.count, o.changed
-		o.mu.Unlock()
-		if c >= n {
-			return nil
-		}
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			return fmt.Errorf("waiting for %d events, got %d: %w", n, c, ctx.Err())
-		}
-	}
-}
-
 // loadWindow is how many messages the load run keeps in flight (posted,
 // not yet dealt with): a closed loop that measures the bot's capacity
 // without piling an unbounded backlog onto the socket.
@@ -531,7 +468,7 @@ func loadRun(ctx context.Context, d *demoBot, n, agents, rate int, w io.Writer) 
 		argue  = "As I already said, the export works as designed: you need to read the docs."
 		polite = "Thanks for the details, let me check the logs for you right now."
 	)
-	base := d.obs.count
+	base := d.obs.Count()
 	arguing := 0
 	var tick *time.Ticker
 	if rate > 0 {
@@ -542,7 +479,7 @@ func loadRun(ctx context.Context, d *demoBot, n, agents, rate int, w io.Writer) 
 	for i := range n {
 		if tick != nil {
 			<-tick.C
-		} else if err := d.obs.waitCount(ctx, base+i-loadWindow+1); err != nil {
+		} else if err := d.obs.WaitCount(ctx, base+i-loadWindow+1); err != nil {
 			return err
 		}
 		text := polite
@@ -552,7 +489,7 @@ func loadRun(ctx context.Context, d *demoBot, n, agents, rate int, w io.Writer) 
 		}
 		d.sim.Post(slacksim.Msg{Channel: fmt.Sprintf("C0LOAD%02d", i%10), User: fmt.Sprintf("U0AGENT%03d", i%agents), Text: text})
 	}
-	if err := d.obs.waitCount(ctx, base+n); err != nil {
+	if err := d.obs.WaitCount(ctx, base+n); err != nil {
 		return err
 	}
 	elapsed := time.Since(start)
@@ -568,9 +505,8 @@ func loadRun(ctx context.Context, d *demoBot, n, agents, rate int, w io.Writer) 
 	}
 	var e2e []time.Duration
 	sent, other := 0, 0
-	d.obs.mu.Lock()
-	for id, h := range d.obs.byKey {
-		if h.EventID != id || h.Kind != "message" {
+	for id, h := range d.obs.Events() {
+		if h.Kind != "message" {
 			continue
 		}
 		switch h.Outcome {
@@ -580,13 +516,12 @@ func loadRun(ctx context.Context, d *demoBot, n, agents, rate int, w io.Writer) 
 				continue
 			}
 			sent++
-			e2e = append(e2e, d.obs.at[id].Sub(sentAt[id]))
+			e2e = append(e2e, h.At.Sub(sentAt[id]))
 		case "scored":
 		default:
 			other++
 		}
 	}
-	d.obs.mu.Unlock()
 	ephemerals := len(d.sim.Ephemerals())
 	acks := d.sim.AckLatencies()
 

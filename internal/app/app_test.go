@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -26,39 +25,18 @@ const (
 	wait     = 10 * time.Second
 )
 
-// observer records the bot's reports by event and envelope ID.
-type observer struct {
-	mu      sync.Mutex
-	byKey   map[string]slackbot.Handled
-	changed chan struct{}
-}
-
-func (o *observer) observe(h slackbot.Handled) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	o.byKey[h.EventID] = h
-	close(o.changed)
-	o.changed = make(chan struct{})
-}
+// observer waits on a Recorder, failing the test at the deadline.
+type observer struct{ *slackbot.Recorder }
 
 func (o *observer) wait(t testing.TB, eventID string) slackbot.Handled {
 	t.Helper()
-	deadline := time.NewTimer(wait)
-	defer deadline.Stop()
-	for {
-		o.mu.Lock()
-		h, ok := o.byKey[eventID]
-		ch := o.changed
-		o.mu.Unlock()
-		if ok {
-			return h
-		}
-		select {
-		case <-ch:
-		case <-deadline.C:
-			t.Fatalf("no report of %s within %v", eventID, wait)
-		}
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	reps, err := o.Wait(ctx, eventID, 1)
+	if err != nil {
+		t.Fatal(err)
 	}
+	return reps[0].Handled
 }
 
 type running struct {
@@ -95,8 +73,8 @@ func simConfig(t testing.TB, sim *slacksim.Sim) app.Config {
 // run starts the app against sim; it does not wait for the connection.
 func run(t testing.TB, sim *slacksim.Sim, cfg app.Config, opts app.Options) *running {
 	t.Helper()
-	r := &running{sim: sim, cfg: cfg, obs: &observer{byKey: map[string]slackbot.Handled{}, changed: make(chan struct{})}, done: make(chan error, 1)}
-	opts.Observe = r.obs.observe
+	r := &running{sim: sim, cfg: cfg, obs: &observer{slackbot.NewRecorder()}, done: make(chan error, 1)}
+	opts.Observe = r.obs.Observe
 	a, err := app.New(context.Background(), cfg, zaptest.NewLogger(t), opts)
 	if err != nil {
 		t.Fatal(err)

@@ -52,48 +52,27 @@ func (c *clock) Add(d time.Duration) {
 	c.mu.Unlock()
 }
 
-// observer collects what the bot reports through Options.Observe.
-type observer struct {
-	mu      sync.Mutex
-	byKey   map[string][]slackbot.Handled
-	changed chan struct{}
-}
+// observer waits on a Recorder, failing the test at the deadline.
+type observer struct{ *slackbot.Recorder }
 
-func newObserver() *observer {
-	return &observer{byKey: map[string][]slackbot.Handled{}, changed: make(chan struct{})}
-}
+func newObserver() *observer { return &observer{slackbot.NewRecorder()} }
 
-func (o *observer) observe(h slackbot.Handled) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if h.EventID != "" {
-		o.byKey[h.EventID] = append(o.byKey[h.EventID], h)
-	}
-	if h.EnvelopeID != "" {
-		o.byKey[h.EnvelopeID] = append(o.byKey[h.EnvelopeID], h)
-	}
-	close(o.changed)
-	o.changed = make(chan struct{})
-}
+func (o *observer) observe(h slackbot.Handled) { o.Observe(h) }
 
 // wait returns the first n reports for key (an event or envelope ID).
 func (o *observer) wait(t *testing.T, key string, n int) []slackbot.Handled {
 	t.Helper()
-	deadline := time.NewTimer(wait)
-	defer deadline.Stop()
-	for {
-		o.mu.Lock()
-		got, ch := o.byKey[key], o.changed
-		o.mu.Unlock()
-		if len(got) >= n {
-			return got[:n]
-		}
-		select {
-		case <-ch:
-		case <-deadline.C:
-			t.Fatalf("waited %v for %d report(s) of %s, got %d: %+v", wait, n, key, len(got), got)
-		}
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	reps, err := o.Wait(ctx, key, n)
+	if err != nil {
+		t.Fatalf("%v: %+v", err, reps)
 	}
+	out := make([]slackbot.Handled, len(reps))
+	for i, r := range reps {
+		out[i] = r.Handled
+	}
+	return out
 }
 
 // one waits for the one report of key.
