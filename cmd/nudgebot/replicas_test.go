@@ -72,10 +72,12 @@ func TestReplicasActAsOne(t *testing.T) {
 		cDup, cRetry, cCool, cSnooze, cSet = "CDUP", "CRETRY", "CCOOL", "CSNOOZE", "CSET"
 		uDup, uRetry, uCool, uSnooze       = "UDUP", "URETRY", "UCOOL", "USNOOZE"
 		uSet1, uSet2, uSet3                = "USET1", "USET2", "USET3"
+		uManager                           = "UMANAGER"
 	)
 	world(sim, []string{cDup, cRetry, cCool, cSnooze, cSet},
-		[]string{uDup, uRetry, uCool, uSnooze, uSet1, uSet2, uSet3})
+		[]string{uDup, uRetry, uCool, uSnooze, uSet1, uSet2, uSet3, uManager})
 	env := replicaEnv(sim, dsn)
+	env["NUDGE_MANAGERS"] = uManager
 	a := startReplica(t, sim, "a", env)
 	b := startReplica(t, sim, "b", env)
 	wctx, cancel := context.WithTimeout(ctx, replicaWait)
@@ -98,6 +100,19 @@ func TestReplicasActAsOne(t *testing.T) {
 	})
 
 	sent := 0 // message envelopes delivered
+	replies := 0
+	// slash runs a /nudge command through one replica and waits for its
+	// reply, which the bot posts once the change is stored.
+	slash := func(user, channel, text string, via *replica) {
+		t.Helper()
+		sim.SlashCommand(slacksim.Slash{User: user, Channel: channel, Text: text, To: slacksim.ToConn(via.conn)})
+		replies++
+		posts, err := sim.WaitResponseURLPosts(wctx, replies)
+		if err != nil {
+			t.Fatalf("/nudge %s through %s: %v", text, via.name, err)
+		}
+		t.Logf("/nudge %s through %s: %q", text, via.name, posts[replies-1].Text)
+	}
 	post := func(m slacksim.Msg) slacksim.Delivery {
 		d := sim.Post(m)
 		sent += len(d.EnvelopeIDs)
@@ -113,38 +128,38 @@ func TestReplicasActAsOne(t *testing.T) {
 	post(slacksim.Msg{Channel: cRetry, User: uRetry, Text: argue, TS: d.TS, EventOpts: slacksim.EventOpts{
 		EventID: d.EventID, RetryAttempt: 1, RetryReason: "timeout", To: slacksim.ToConn(b.conn)}})
 
-	// A channel cooldown, and two messages of one agent, one to each.
-	if _, err := st.SetSetting(ctx, store.Change{Team: sim.TeamID, Channel: cCool, Key: store.KeyCooldown, New: "1h", By: "UMANAGER", At: now}); err != nil {
-		t.Fatal(err)
+	// A channel cooldown set through b, and two messages of one agent,
+	// one to each.
+	slash(uManager, cCool, "cooldown 1h", b)
+	if set, err := st.Settings(ctx, sim.TeamID, cCool); err != nil || set[store.KeyCooldown] == "" {
+		t.Fatalf("%s settings after /nudge cooldown = %v, %v", cCool, set, err)
 	}
 	post(slacksim.Msg{Channel: cCool, User: uCool, Text: argue, EventOpts: slacksim.EventOpts{To: slacksim.ToConn(a.conn)}})
 	post(slacksim.Msg{Channel: cCool, User: uCool, Text: argue, EventOpts: slacksim.EventOpts{To: slacksim.ToConn(b.conn)}})
 
-	// A snoozed agent, one message to each.
-	if err := st.Snooze(ctx, sim.TeamID, uSnooze, now.Add(time.Hour)); err != nil {
-		t.Fatal(err)
+	// An agent who snoozed through a, one message to each.
+	slash(uSnooze, cSnooze, "snooze 1h", a)
+	if until, err := st.SnoozedUntil(ctx, sim.TeamID, uSnooze, time.Now()); err != nil || until.IsZero() {
+		t.Fatalf("SnoozedUntil after /nudge snooze = %v, %v", until, err)
 	}
 	post(slacksim.Msg{Channel: cSnooze, User: uSnooze, Text: argue, EventOpts: slacksim.EventOpts{To: slacksim.ToConn(a.conn)}})
 	post(slacksim.Msg{Channel: cSnooze, User: uSnooze, Text: argue, EventOpts: slacksim.EventOpts{To: slacksim.ToConn(b.conn)}})
 
-	// A channel b nudges in; then switched off, b's next message there is
-	// not nudged; switched on again, a's next one is.
+	// A channel b nudges in; switched off through a, b's next message
+	// there is not nudged; switched on again through b, a's next one is.
 	post(slacksim.Msg{Channel: cSet, User: uSet1, Text: argue, EventOpts: slacksim.EventOpts{To: slacksim.ToConn(b.conn)}})
 	if err := sim.WaitFor(wctx, func() bool { return nudgesTo(sim)[cSet+"/"+uSet1] == 1 }); err != nil {
 		t.Fatalf("first message in %s: %v", cSet, err)
 	}
-	setEnabled := func(v string) {
-		t.Helper()
-		if _, err := st.SetSetting(ctx, store.Change{Team: sim.TeamID, Channel: cSet, Key: store.KeyEnabled, New: v, By: "UMANAGER", At: time.Now()}); err != nil {
-			t.Fatal(err)
-		}
+	slash(uManager, cSet, "off", a)
+	if set, err := st.Settings(ctx, sim.TeamID, cSet); err != nil || set[store.KeyEnabled] != "off" {
+		t.Fatalf("%s settings after /nudge off = %v, %v", cSet, set, err)
 	}
-	setEnabled("off")
 	post(slacksim.Msg{Channel: cSet, User: uSet2, Text: argue, EventOpts: slacksim.EventOpts{To: slacksim.ToConn(b.conn)}})
 	eventually(t, replicaWait, "b to skip the message in the switched-off channel", func() bool {
 		return b.metric(t, `nudgebot_messages_skipped_total{reason="channel_off"}`) == 1
 	})
-	setEnabled("on")
+	slash(uManager, cSet, "on", b)
 	post(slacksim.Msg{Channel: cSet, User: uSet3, Text: argue, EventOpts: slacksim.EventOpts{To: slacksim.ToConn(a.conn)}})
 
 	// Every envelope reached a bot and was acked, so a clean stop handles
