@@ -195,6 +195,7 @@ func compile(b *book) (*Rules, error) {
 			agent = append(agent, pt)
 		}
 	}
+	c.bucketRequirements(agent, esc)
 	if err := c.r.agent.index(agent, len(c.r.wclass)); err != nil {
 		return nil, err
 	}
@@ -205,12 +206,40 @@ func compile(b *book) (*Rules, error) {
 		c.r.reminders[i] = b.reminders[f]
 		c.r.suggestions[i] = b.suggestion[f]
 	}
+	c.r.table = newWordTable(c.r.words)
 	if cl, ok := c.classes["@stop"]; ok {
 		c.r.stopClass = cl
 	} else {
 		c.r.stopClass = -1
 	}
 	return c.r, nil
+}
+
+// bucketRequirements gives each pattern's required words a class bit of
+// its own, shared by hashing among patterns when the spare bits run out, so
+// checking "is the requirement in this sentence" is two ANDs (with false
+// positives that only cost a run of the automaton).
+func (c *compiler) bucketRequirements(sets ...[]pattern) {
+	free := maxClasses - len(c.classes)
+	if free <= 0 {
+		return
+	}
+	k := 0
+	for _, pats := range sets {
+		for i := range pats {
+			p := &pats[i]
+			if !p.hasReq || len(p.req.words) == 0 {
+				continue
+			}
+			bit := len(c.classes) + k%free
+			k++
+			for _, w := range p.req.words {
+				c.r.wclass[w].set(bit)
+			}
+			p.req.mask.set(bit)
+			p.req.words = nil
+		}
+	}
 }
 
 func (c *compiler) fillClass(cl classSpec, bit int, seen map[string]bool) error {

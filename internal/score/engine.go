@@ -29,6 +29,7 @@ type rule struct {
 // Rules is a compiled rulebook. It is safe for concurrent use.
 type Rules struct {
 	words       map[uint64]uint32 // folded word hash → word id
+	table       wordTable         // the same, for the hot path
 	wclass      []classSet        // word id → its classes
 	rules       []rule
 	agent       ruleset // run by Evaluate
@@ -91,9 +92,7 @@ func Evaluate(msg Message, rules *Rules) Result {
 	}
 	st := scratchPool.Get().(*scratch)
 	st.reset(len(rules.rules))
-	if rules.hasEcho && msg.Context != "" {
-		rules.contextWords(st, msg.Context)
-	}
+	st.ctxText = msg.Context
 	rules.scan(&rules.agent, st, msg.Text, msg.Off)
 	res := rules.result(st, &msg)
 	scratchPool.Put(st)
@@ -154,29 +153,13 @@ type scratch struct {
 	ctxDone   bool
 	ctx       [maxEcho]uint64
 	nctx      int
-	words     []uint64 // word ids present in the current sentence
 	sentCls   classSet // classes present in the current sentence
+	ctxText   string   // the customer's message, read on first need
 }
 
-// present reports whether some token of the current sentence can match a.
-func (st *scratch) present(a *atom) bool {
-	if a.mask.meets(st.sentCls) {
-		return true
-	}
-	for _, w := range a.words {
-		if st.words[w>>6]&(1<<(w&63)) != 0 {
-			return true
-		}
-	}
-	return false
-}
-
-func (st *scratch) clearWords(n int) {
-	for i := 0; i < n; i++ {
-		w := st.wid[i]
-		st.words[w>>6] &^= 1 << (w & 63)
-	}
-}
+// present reports whether some token of the current sentence may match a
+// (false positives allowed: see bucketRequirements).
+func (st *scratch) present(a *atom) bool { return a.mask.meets(st.sentCls) }
 
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 
@@ -188,6 +171,7 @@ func (st *scratch) reset(nrules int) {
 	st.nh = 0
 	st.ctxDone = false
 	st.nctx = 0
+	st.ctxText = ""
 }
 
 // scan tokenizes text sentence by sentence and runs rs over each sentence.
@@ -235,9 +219,9 @@ func (r *Rules) classify(st *scratch, i int) {
 	t := &st.toks[i]
 	var id uint32
 	if t.hash != 0 {
-		id = r.words[t.hash]
+		id = r.table.get(t.hash)
 		if id == 0 && t.hash2 != 0 {
-			id = r.words[t.hash2]
+			id = r.table.get(t.hash2)
 		}
 	}
 	st.wid[i] = id
@@ -279,17 +263,11 @@ func (r *Rules) classify(st *scratch, i int) {
 // sentence runs the patterns that can start at each token of the sentence
 // in st.toks[:n].
 func (r *Rules) sentence(rs *ruleset, st *scratch, n int, off FamilySet) {
-	if need := (len(r.wclass) + 63) / 64; len(st.words) < need {
-		st.words = make([]uint64, need) // once per pooled scratch
-	}
 	var u classSet
 	for i := 0; i < n; i++ {
 		u = u.union(st.cls[i])
-		w := st.wid[i]
-		st.words[w>>6] |= 1 << (w & 63)
 	}
 	st.sentCls = u
-	defer st.clearWords(n)
 	r.trigger(rs, &rs.head, st, n, 0, off)
 	for i := 0; i < n; i++ {
 		r.trigger(rs, &rs.any, st, n, i, off)
@@ -443,7 +421,10 @@ func familyIndex(f Family) int {
 // is negating what the customer just claimed.
 func (r *Rules) echo(st *scratch, i, end, n int) bool {
 	if !st.ctxDone {
-		return false
+		if st.ctxText == "" {
+			return false
+		}
+		r.contextWords(st, st.ctxText)
 	}
 	lo, hi := i-3, end+3
 	if lo < 0 {
@@ -500,8 +481,7 @@ func (r *Rules) contextWords(st *scratch, ctx string) {
 		}
 		var c classSet
 		if t.hash != 0 {
-			id := r.words[t.hash]
-			c = r.wclass[id]
+			c = r.wclass[r.table.get(t.hash)]
 		}
 		if r.content(&t, c) && st.nctx < maxEcho {
 			st.ctx[st.nctx] = t.hash
@@ -567,4 +547,42 @@ func (r *Rules) matchAnywhere(st *scratch, p *pattern, text string) bool {
 	}
 	n = r.closeSentence(st, n)
 	return check()
+}
+
+// wordTable is an open-addressing hash table from folded word hashes to
+// word ids; it is built once and only read.
+type wordTable struct {
+	keys []uint64
+	vals []uint32
+	mask uint64
+}
+
+func newWordTable(m map[uint64]uint32) wordTable {
+	size := 16
+	for size < 4*len(m) {
+		size *= 2
+	}
+	t := wordTable{keys: make([]uint64, size), vals: make([]uint32, size), mask: uint64(size - 1)}
+	for k, v := range m {
+		if k == 0 {
+			continue // 0 marks an empty slot; no word hashes to it in practice
+		}
+		i := k & t.mask
+		for t.keys[i] != 0 {
+			i = (i + 1) & t.mask
+		}
+		t.keys[i], t.vals[i] = k, v
+	}
+	return t
+}
+
+func (t *wordTable) get(k uint64) uint32 {
+	for i := k & t.mask; ; i = (i + 1) & t.mask {
+		switch t.keys[i] {
+		case k:
+			return t.vals[i]
+		case 0:
+			return 0
+		}
+	}
 }

@@ -1,0 +1,224 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// runScoring runs a score or eval command line in process.
+func runScoring(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = run(args, strings.NewReader(stdin), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func writeFile(t *testing.T, name, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestScoreText(t *testing.T) {
+	code, out, errs := runScoring(t, "", "score", "As I already explained, the refund takes 5 days.")
+	if code != exitOK {
+		t.Fatalf("score: exit %d, stderr %q", code, errs)
+	}
+	for _, want := range []string{"NUDGE", "family=repeat", "repeat.as-i-said-again", `"As I already explained"`, "reminder:", "suggestion:"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("score output %q lacks %q", out, want)
+		}
+	}
+	_, out, _ = runScoring(t, "", "score", "Your parcel is at the depot.")
+	if !strings.HasPrefix(out, "score=0.000 ok") {
+		t.Errorf("score(clean) = %q, want score=0.000 ok ...", out)
+	}
+}
+
+func TestScoreJSON(t *testing.T) {
+	text := "<@U1> you're wrong, it renews on the 1st."
+	// Flags may come after the text too.
+	for _, args := range [][]string{{"score", "--json", text}, {"score", text, "--json"}} {
+		code, out, errs := runScoring(t, "", args...)
+		if code != exitOK {
+			t.Fatalf("%v: exit %d, stderr %q", args, code, errs)
+		}
+		var got jsonScore
+		if err := json.Unmarshal([]byte(out), &got); err != nil {
+			t.Fatalf("%v: output %q is not JSON: %v", args, out, err)
+		}
+		if !got.Nudge || got.Family != "contradict" || len(got.Hits) == 0 {
+			t.Fatalf("%v = %+v, want a contradict nudge", args, got)
+		}
+		h := got.Hits[0]
+		if text[h.Start:h.End] != h.Quote || h.Quote != "you're wrong" {
+			t.Errorf("hit %+v: quote %q, text span %q, want \"you're wrong\"", h, h.Quote, text[h.Start:h.End])
+		}
+	}
+}
+
+func TestScoreStdin(t *testing.T) {
+	code, out, _ := runScoring(t, "Rules are rules.\nThanks, all sorted!\n", "score", "--json", "--threshold", "0.9")
+	if code != exitOK {
+		t.Fatalf("exit %d", code)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("got %d lines, want 2: %q", len(lines), out)
+	}
+	var first, second jsonScore
+	json.Unmarshal([]byte(lines[0]), &first)
+	json.Unmarshal([]byte(lines[1]), &second)
+	if first.Family != "stonewall" || first.Nudge { // 0.7 < 0.9
+		t.Errorf("line 1 = %+v, want stonewall below threshold 0.9", first)
+	}
+	if second.Score != 0 || second.Nudge {
+		t.Errorf("line 2 = %+v, want score 0", second)
+	}
+}
+
+func TestScoreUsage(t *testing.T) {
+	tests := [][]string{
+		{"score", "--threshold", "0", "hi"},
+		{"score", "--threshold", "1.5", "hi"},
+		{"score", "--threshold", "lots", "hi"},
+		{"score", "--nope"},
+		{"eval", "--threshold", "-1", "x.jsonl"},
+		{"eval"},
+		{"eval", "a.jsonl", "b.jsonl"},
+	}
+	for _, args := range tests {
+		code, _, errs := runScoring(t, "", args...)
+		if code != exitUsage || errs == "" {
+			t.Errorf("%v: exit %d stderr %q, want exit %d and a message", args, code, errs, exitUsage)
+		}
+	}
+}
+
+func TestScoreRulesFile(t *testing.T) {
+	good := writeFile(t, "team.rules", "rule team.banana spar 0.9\n  match banana\n")
+	code, out, errs := runScoring(t, "", "score", "--rules", good, "a banana, really")
+	if code != exitOK || !strings.Contains(out, "team.banana") {
+		t.Errorf("score --rules: exit %d out %q err %q, want team.banana", code, out, errs)
+	}
+	t.Setenv("NUDGE_RULES_FILE", good)
+	if _, out, _ := runScoring(t, "", "score", "a banana"); !strings.Contains(out, "team.banana") {
+		t.Errorf("NUDGE_RULES_FILE not applied: %q", out)
+	}
+	bad := writeFile(t, "bad.rules", "rule team.x nofamily 0.5\n  match x\n")
+	code, _, errs = runScoring(t, "", "score", "--rules", bad, "x")
+	if code != exitUsage || !strings.Contains(errs, "bad.rules:1") || !strings.Contains(errs, "team.x") {
+		t.Errorf("bad rules: exit %d stderr %q, want exit 2 naming bad.rules:1 and team.x", code, errs)
+	}
+}
+
+var lastLine = regexp.MustCompile(`^precision=\d\.\d{3} recall=\d\.\d{3} f1=\d\.\d{3} fpr=\d\.\d{3} n=\d+$`)
+
+func TestEval(t *testing.T) {
+	corpus := writeFile(t, "c.jsonl", strings.Join([]string{
+		`{"id":"a","text":"As I already explained, no.","label":"nudge","family":"repeat"}`,
+		`{"id":"b","text":"Your order shipped.","label":"nudge","family":"defend"}`,
+		``,
+		`{"id":"c","text":"Thanks!","label":"ok","family":"none","context":"hi"}`,
+		`{"id":"d","text":"Rules are rules.","label":"ok"}`,
+	}, "\n")+"\n")
+	code, out, errs := runScoring(t, "", "eval", corpus)
+	if code != exitOK {
+		t.Fatalf("eval: exit %d, stderr %q", code, errs)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	last := lines[len(lines)-1]
+	if want := "precision=0.500 recall=0.500 f1=0.500 fpr=0.500 n=4"; last != want {
+		t.Errorf("eval last line = %q, want %q", last, want)
+	}
+	for _, want := range []string{"worst misses", "b ", "false alarms", "d ", "defend", "repeat"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("eval report lacks %q:\n%s", want, out)
+		}
+	}
+	// Flags after the file; --json keeps the summary as the last line.
+	code, out, _ = runScoring(t, "", "eval", corpus, "--json", "--threshold", "0.8")
+	lines = strings.Split(strings.TrimSpace(out), "\n")
+	if code != exitOK || len(lines) != 2 || !lastLine.MatchString(lines[1]) {
+		t.Fatalf("eval --json: exit %d, output %q", code, out)
+	}
+	var rep evalReport
+	if err := json.Unmarshal([]byte(lines[0]), &rep); err != nil || rep.N != 4 {
+		t.Errorf("eval --json first line %q: %v, n %d", lines[0], err, rep.N)
+	}
+}
+
+func TestEvalBadLines(t *testing.T) {
+	tests := []struct {
+		give string
+		want string
+	}{
+		{`{"text":"x","label":"ok"}` + "\nnot json\n", "c.jsonl:2: not a JSON object"},
+		{`{"label":"ok"}`, `c.jsonl:1: missing "text"`},
+		{`{"text":"x"}`, `c.jsonl:1: missing "label"`},
+		{`{"text":"x","label":"maybe"}`, `c.jsonl:1: label "maybe"`},
+		{`["text","label"]`, "c.jsonl:1:"},
+	}
+	for _, tt := range tests {
+		code, out, errs := runScoring(t, "", "eval", writeFile(t, "c.jsonl", tt.give))
+		if code != exitError || !strings.Contains(errs, tt.want) {
+			t.Errorf("eval %q: exit %d stderr %q, want exit %d and %q", tt.give, code, errs, exitError, tt.want)
+		}
+		if strings.Contains(out, "precision=") {
+			t.Errorf("eval %q printed a summary despite the error: %q", tt.give, out)
+		}
+	}
+	if code, _, _ := runScoring(t, "", "eval", filepath.Join(t.TempDir(), "missing.jsonl")); code != exitError {
+		t.Errorf("eval of a missing file: exit %d, want %d", code, exitError)
+	}
+}
+
+func TestEvalDevCorpus(t *testing.T) {
+	path := filepath.Join("..", "..", "..", "shared", "corpus", "dev.jsonl")
+	if _, err := os.Stat(path); err != nil {
+		t.Skip("shared/corpus/dev.jsonl not found")
+	}
+	code, out, errs := runScoring(t, "", "eval", path)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if code != exitOK || !lastLine.MatchString(lines[len(lines)-1]) {
+		t.Fatalf("eval dev.jsonl: exit %d, stderr %q, last line %q", code, errs, lines[len(lines)-1])
+	}
+	t.Log(lines[len(lines)-1])
+}
+
+// BenchmarkEval runs eval over a generated 100,000-line corpus.
+func BenchmarkEval(b *testing.B) {
+	var sb strings.Builder
+	texts := []string{
+		"As I already explained, refunds take 5-7 business days.",
+		"Thanks for your patience! Your replacement ships today, tracking to follow.",
+		"Could you send me a screenshot of the error so I can pass it to engineering?",
+		"That's not my department, you'll have to contact the carrier.",
+	}
+	for i := 0; i < 100000; i++ {
+		label := "ok"
+		if i%4 == 0 || i%4 == 3 {
+			label = "nudge"
+		}
+		fmt.Fprintf(&sb, `{"id":"g-%d","text":%q,"label":%q,"family":"none","context":"where is my refund?"}`+"\n", i, texts[i%4], label)
+	}
+	p := filepath.Join(b.TempDir(), "big.jsonl")
+	if err := os.WriteFile(p, []byte(sb.String()), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		var out, errb bytes.Buffer
+		if code := run([]string{"eval", p}, nil, &out, &errb); code != exitOK {
+			b.Fatalf("exit %d: %s", code, errb.String())
+		}
+	}
+}
