@@ -138,7 +138,7 @@ func compile(b *book) (*Rules, error) {
 	var agent, esc []pattern
 	for _, rs := range specs {
 		idx := int32(len(c.r.rules))
-		ru := rule{id: rs.id, weight: rs.weight, echo: rs.signal == "echo", fam: -1}
+		ru := rule{id: rs.id, weight: rs.weight, echo: rs.signal == "echo" || rs.signal == "echo-near", echoNear: rs.signal == "echo-near", fam: -1}
 		if ru.echo {
 			c.r.hasEcho = true
 		}
@@ -207,6 +207,10 @@ func compile(b *book) (*Rules, error) {
 		c.r.suggestions[i] = b.suggestion[f]
 	}
 	c.r.table = newWordTable(c.r.words)
+	c.r.openerClass = -1
+	if cl, ok := c.classes["@opener"]; ok {
+		c.r.openerClass = cl
+	}
 	if cl, ok := c.classes["@stop"]; ok {
 		c.r.stopClass = cl
 	} else {

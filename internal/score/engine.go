@@ -22,6 +22,7 @@ type rule struct {
 	famBit    FamilySet
 	weight    float64
 	echo      bool      // needs the echo signal
+	echoNear  bool      // echo within the match itself
 	context   []pattern // all must match the customer's previous message
 	hasUnless bool
 }
@@ -37,6 +38,7 @@ type Rules struct {
 	reminders   [8][]string
 	suggestions [8]string
 	stopClass   int  // the @stop class, or -1
+	openerClass int  // the @opener class, or -1
 	hasEcho     bool // some rule uses the echo signal
 	// implies[b] holds the classes that include built-in class b
 	// ("@count = two, three, @NUM").
@@ -155,6 +157,7 @@ type scratch struct {
 	nctx      int
 	sentCls   classSet // classes present in the current sentence
 	ctxText   string   // the customer's message, read on first need
+	text      string   // the message being scanned
 }
 
 // present reports whether some token of the current sentence may match a
@@ -176,6 +179,7 @@ func (st *scratch) reset(nrules int) {
 
 // scan tokenizes text sentence by sentence and runs rs over each sentence.
 func (r *Rules) scan(rs *ruleset, st *scratch, text string, off FamilySet) {
+	st.text = text
 	sc := newScanner(text)
 	n := 0
 	for {
@@ -268,7 +272,13 @@ func (r *Rules) sentence(rs *ruleset, st *scratch, n int, off FamilySet) {
 		u = u.union(st.cls[i])
 	}
 	st.sentCls = u
-	r.trigger(rs, &rs.head, st, n, 0, off)
+	// A sentence starts after its openers ("Honestly, ...", "Ok so ...").
+	for i := 0; i < n; i++ {
+		r.trigger(rs, &rs.head, st, n, i, off)
+		if r.openerClass < 0 || !(st.cls[i].has(r.openerClass) || st.toks[i].hash == punctHash[',']) {
+			break
+		}
+	}
 	for i := 0; i < n; i++ {
 		r.trigger(rs, &rs.any, st, n, i, off)
 	}
@@ -322,7 +332,7 @@ func (r *Rules) try(rs *ruleset, pi int32, st *scratch, n, i int, off FamilySet)
 	}
 	switch p.kind {
 	case pkMatch:
-		if r.rules[p.rule].echo && !r.echo(st, i, end, n) {
+		if ru := &r.rules[p.rule]; ru.echo && !r.echo(st, i, end, n, ru.echoNear) {
 			return
 		}
 		st.matched.set(int(p.rule))
@@ -419,7 +429,7 @@ func familyIndex(f Family) int {
 // echo reports whether the tokens near the match in st.toks[i:end] include
 // a content word the customer stated in their previous message: the agent
 // is negating what the customer just claimed.
-func (r *Rules) echo(st *scratch, i, end, n int) bool {
+func (r *Rules) echo(st *scratch, i, end, n int, near bool) bool {
 	if !st.ctxDone {
 		if st.ctxText == "" {
 			return false
@@ -427,6 +437,9 @@ func (r *Rules) echo(st *scratch, i, end, n int) bool {
 		r.contextWords(st, st.ctxText)
 	}
 	lo, hi := i-3, end+3
+	if near {
+		lo, hi = i, end
+	}
 	if lo < 0 {
 		lo = 0
 	}
@@ -438,8 +451,9 @@ func (r *Rules) echo(st *scratch, i, end, n int) bool {
 		if !r.content(t, st.cls[j]) {
 			continue
 		}
-		for _, h := range st.ctx[:st.nctx] {
-			if h == t.hash {
+		h := stemHash(st.text, t)
+		for _, c := range st.ctx[:st.nctx] {
+			if c == h {
 				return true
 			}
 		}
@@ -484,7 +498,7 @@ func (r *Rules) contextWords(st *scratch, ctx string) {
 			c = r.wclass[r.table.get(t.hash)]
 		}
 		if r.content(&t, c) && st.nctx < maxEcho {
-			st.ctx[st.nctx] = t.hash
+			st.ctx[st.nctx] = stemHash(ctx, &t)
 			st.nctx++
 		}
 	}
@@ -585,4 +599,35 @@ func (t *wordTable) get(k uint64) uint32 {
 			return 0
 		}
 	}
+}
+
+// stemHash hashes a content word with common English endings taken off
+// ("bounced", "bounces", "bouncing" and "bounce" are one stem), for
+// comparing the agent's words with the customer's.
+func stemHash(s string, t *token) uint64 {
+	var buf [32]byte
+	n := 0
+	for i := int(t.start); i < int(t.end) && n < len(buf); i++ {
+		c := s[i]
+		if c == '\'' {
+			continue
+		}
+		buf[n] = lower(c)
+		n++
+	}
+	w := buf[:n]
+	for _, suf := range [...]string{"ing", "ed", "es", "s", "e"} {
+		if len(w) >= len(suf)+3 && string(w[len(w)-len(suf):]) == suf {
+			w = w[:len(w)-len(suf)]
+			break
+		}
+	}
+	if k := len(w); k >= 4 && w[k-1] == w[k-2] && isLetter(w[k-1]) {
+		w = w[:k-1] // "dropp" → "drop"
+	}
+	h := uint64(fnvOffset)
+	for _, c := range w {
+		h = (h ^ uint64(c)) * fnvPrime
+	}
+	return h
 }

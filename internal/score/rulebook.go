@@ -293,7 +293,7 @@ func familyList() string {
 }
 
 // signalNames are the computed signals a rule can use instead of patterns.
-var signalNames = []string{"echo"}
+var signalNames = []string{"echo", "echo-near"}
 
 func validSignal(s string) bool {
 	for _, n := range signalNames {
