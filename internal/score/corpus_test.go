@@ -137,9 +137,21 @@ func TestDevCorpus(t *testing.T) {
 	}
 }
 
-// TestProbeCorpus reports the scorer on testdata/probe.jsonl: sentences
-// from other support domains, written before tuning, to see whether the
-// rules generalise. It fails only on a collapse.
+// The probe files are invented messages from other support domains
+// (banking, travel, healthcare, dev tools, games, insurance...). Each was
+// written before the tuning round that followed it and first measured
+// untuned; later rounds widened rules from their categories of misses, so
+// only each file's first figure is a held-out measure:
+//
+//	probe.jsonl  (105) untuned P=0.980 R=0.943 F1=0.962 FPR=0.019 (rules written with it in view)
+//	probe2.jsonl  (60) untuned P=1.000 R=0.433 F1=0.605 FPR=0.000
+//	probe3.jsonl  (80) untuned P=1.000 R=0.425 F1=0.596 FPR=0.000
+//	probe4.jsonl (100) untuned P=1.000 R=0.325 F1=0.491 FPR=0.000
+//	probe5.jsonl  (80) untuned P=1.000 R=0.143 F1=0.250 FPR=0.000
+//
+// The tests fail only on a collapse; they log every miss and false alarm.
+
+// TestProbeCorpus reports the scorer on testdata/probe.jsonl.
 func TestProbeCorpus(t *testing.T) {
 	rows := readCorpus(t, filepath.Join("testdata", "probe.jsonl"))
 	m := measure(t, rows, 0.6)
@@ -148,9 +160,7 @@ func TestProbeCorpus(t *testing.T) {
 	}
 }
 
-// TestProbe2Corpus reports the scorer on testdata/probe2.jsonl, a second
-// set of invented sentences written after the first tuning round and never
-// tuned on. It fails only on a collapse.
+// TestProbe2Corpus reports the scorer on testdata/probe2.jsonl.
 func TestProbe2Corpus(t *testing.T) {
 	rows := readCorpus(t, filepath.Join("testdata", "probe2.jsonl"))
 	m := measure(t, rows, 0.6)
@@ -159,8 +169,7 @@ func TestProbe2Corpus(t *testing.T) {
 	}
 }
 
-// TestProbe3Corpus reports the scorer on testdata/probe3.jsonl, written
-// after the second tuning round, before looking at its results.
+// TestProbe3Corpus reports the scorer on testdata/probe3.jsonl.
 func TestProbe3Corpus(t *testing.T) {
 	rows := readCorpus(t, filepath.Join("testdata", "probe3.jsonl"))
 	m := measure(t, rows, 0.6)
@@ -169,13 +178,22 @@ func TestProbe3Corpus(t *testing.T) {
 	}
 }
 
-// TestProbe4Corpus reports the scorer on testdata/probe4.jsonl, the last
-// held-out set: 40 nudges and 60 ordinary polite messages, written after
-// the third tuning round and never tuned on.
+// TestProbe4Corpus reports the scorer on testdata/probe4.jsonl (40 nudges,
+// 60 ordinary polite messages).
 func TestProbe4Corpus(t *testing.T) {
 	rows := readCorpus(t, filepath.Join("testdata", "probe4.jsonl"))
 	m := measure(t, rows, 0.6)
 	if m.f1() < 0.4 || m.fpr() > 0.1 {
 		t.Errorf("probe4 f1 %.3f, fpr %.3f: the rules don't generalise", m.f1(), m.fpr())
+	}
+}
+
+// TestProbe5Corpus reports the scorer on testdata/probe5.jsonl (35 nudges,
+// 45 ordinary messages).
+func TestProbe5Corpus(t *testing.T) {
+	rows := readCorpus(t, filepath.Join("testdata", "probe5.jsonl"))
+	m := measure(t, rows, 0.6)
+	if m.f1() < 0.3 || m.fpr() > 0.1 {
+		t.Errorf("probe5 f1 %.3f, fpr %.3f: the rules don't generalise", m.f1(), m.fpr())
 	}
 }
