@@ -94,7 +94,7 @@ func (b *Bot) message(ctx context.Context, team string, h *Handled, ev *slackeve
 	if eventID == "" {
 		eventID = "msg:" + ev.Channel + ":" + ev.TimeStamp
 	}
-	first, err := b.store.MarkEvent(ctx, eventID, now, now.Add(eventTTL))
+	first, _, err := b.store.MarkEvent(ctx, eventID, now, now.Add(eventTTL))
 	if err != nil {
 		return nil, fmt.Errorf("mark event: %w", err)
 	}
@@ -130,7 +130,7 @@ func (b *Bot) message(ctx context.Context, team string, h *Handled, ev *slackeve
 		h.Outcome = "snoozed"
 		return nil, nil
 	}
-	ok, err := b.store.ClaimCooldown(ctx, team, ev.Channel, ev.User, now, set.Cooldown)
+	ok, err := b.store.ClaimCooldown(ctx, team, ev.Channel, ev.User, eventID, now, set.Cooldown)
 	if err != nil {
 		return nil, fmt.Errorf("cooldown: %w", err)
 	}

@@ -55,6 +55,9 @@ const (
 	Shadowed Outcome = "shadowed" // the channel is in shadow mode: recorded, not posted
 	Withheld Outcome = "withheld" // held back at random as the experiment's control group
 	Capped   Outcome = "capped"   // the agent reached the daily cap
+	// Failed is a nudge that was to be sent but whose post failed for
+	// good; it is not counted as sent (see SetOutcome).
+	Failed Outcome = "failed"
 )
 
 // Nudge is the record of one message that passed its channel's threshold.
@@ -128,6 +131,7 @@ type Stats struct {
 	Shadowed int
 	Withheld int
 	Capped   int
+	Failed   int // to be sent, but the post failed for good
 	Agents   int // distinct agents with a sent nudge
 	Helpful  int
 	// NotHelpful counts clicks on nudge_not_helpful.
@@ -170,20 +174,36 @@ type Store interface {
 	// there is none (an expired snooze counts as none).
 	SnoozedUntil(ctx context.Context, team, user string, now time.Time) (time.Time, error)
 
-	// MarkEvent records a Slack event ID until expires and reports whether
-	// this was the first time it was seen. A mark whose expires is at or
-	// before now counts as absent. Of two callers racing with one ID,
-	// exactly one gets true.
-	MarkEvent(ctx context.Context, eventID string, now, expires time.Time) (first bool, err error)
+	// MarkEvent claims a Slack event ID until expires and reports whether
+	// this caller took it. A mark whose expires is at or before now counts
+	// as absent. Of two callers racing with one ID, exactly one gets true.
+	// When first is false, held is when the live mark expires (the bot
+	// tells a short claim, a lease, from a finished event by it); held
+	// may be the zero time if the mark vanished in between.
+	MarkEvent(ctx context.Context, eventID string, now, expires time.Time) (first bool, held time.Time, err error)
+	// FinishEvent sets the mark of eventID to expire at expires (creating
+	// it if it is gone): the bot claims an event with a short lease, and
+	// keeps it for a day once the event is dealt with.
+	FinishEvent(ctx context.Context, eventID string, expires time.Time) error
 
 	// ClaimCooldown atomically checks and takes the cooldown of one agent in
-	// one channel: it reports true, and records now, when the agent's last
-	// claim there is at least cooldown before now (or there is none). A
-	// failed claim changes nothing. A cooldown of 0 always succeeds.
-	ClaimCooldown(ctx context.Context, team, channel, user string, now time.Time, cooldown time.Duration) (bool, error)
+	// one channel for the event eventID: it reports true, and records now
+	// and eventID, when the agent's last claim there is at least cooldown
+	// before now (or there is none), or was taken by the same non-empty
+	// eventID (a retry, or another replica taking over a dead one's
+	// event). A failed claim changes nothing. A cooldown of 0 always
+	// succeeds.
+	ClaimCooldown(ctx context.Context, team, channel, user, eventID string, now time.Time, cooldown time.Duration) (bool, error)
 
-	// RecordNudge stores n and returns its ID.
+	// RecordNudge stores n and returns its ID. It is idempotent per
+	// message: a second record with the same non-empty (Team, Channel,
+	// MessageTS) updates the first (all but its ID, MessageTS and
+	// Escalated) and returns its ID, so a message handled twice counts
+	// once.
 	RecordNudge(ctx context.Context, n Nudge) (int64, error)
+	// SetOutcome changes the outcome of one record (Failed, when a nudge's
+	// post failed for good), or returns ErrNotFound.
+	SetOutcome(ctx context.Context, id int64, outcome Outcome) error
 	// Nudge returns one record, or ErrNotFound.
 	Nudge(ctx context.Context, id int64) (Nudge, error)
 	// CountSent counts the nudges with Outcome Sent to one agent in the

@@ -11,18 +11,35 @@ import (
 	"github.com/nudgebot/nudgebot/internal/store"
 )
 
-// RecordNudge stores n and returns its ID.
+// RecordNudge stores n and returns its ID; a second record of the same
+// message updates the first.
 func (s *Store) RecordNudge(ctx context.Context, n store.Nudge) (int64, error) {
 	var id int64
 	err := s.queryRow(ctx,
 		`INSERT INTO nudges (team, channel, user_id, message_ts, thread_ts, rule_id, family, score, outcome, at, escalated)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+		ON CONFLICT (team, channel, message_ts) WHERE message_ts <> '' DO UPDATE SET
+			user_id = excluded.user_id, thread_ts = excluded.thread_ts, rule_id = excluded.rule_id,
+			family = excluded.family, score = excluded.score, outcome = excluded.outcome, at = excluded.at
+		RETURNING id`,
 		[]any{n.Team, n.Channel, n.User, n.MessageTS, n.ThreadTS, n.RuleID, n.Family, n.Score,
 			string(n.Outcome), n.At, n.Escalated}, &id)
 	if err != nil {
 		return 0, fmt.Errorf("postgres: record nudge: %w", err)
 	}
 	return id, nil
+}
+
+// SetOutcome changes one record's outcome, or returns store.ErrNotFound.
+func (s *Store) SetOutcome(ctx context.Context, id int64, outcome store.Outcome) error {
+	n, err := s.exec(ctx, `UPDATE nudges SET outcome = $1 WHERE id = $2`, string(outcome), id)
+	if err != nil {
+		return fmt.Errorf("postgres: set outcome of %d: %w", id, err)
+	}
+	if n == 0 {
+		return store.ErrNotFound
+	}
+	return nil
 }
 
 // Nudge returns one record, or store.ErrNotFound.

@@ -215,11 +215,12 @@ func TestReplicasRace(t *testing.T) {
 	for i := range 3 {
 		id := "EvReplica" + string(rune('A'+i))
 		race("MarkEvent", func(s store.Store) (bool, error) {
-			return s.MarkEvent(context.Background(), id, now, now.Add(time.Hour))
+			first, _, err := s.MarkEvent(context.Background(), id, now, now.Add(time.Hour))
+			return first, err
 		})
 		at := now.Add(time.Duration(i) * time.Hour)
 		race("ClaimCooldown", func(s store.Store) (bool, error) {
-			return s.ClaimCooldown(context.Background(), "T1", "C1", "U1", at, 10*time.Minute)
+			return s.ClaimCooldown(context.Background(), "T1", "C1", "U1", "", at, 10*time.Minute)
 		})
 	}
 	// A setting changed through one is in force on the other.
@@ -337,7 +338,7 @@ func TestOutage(t *testing.T) {
 	if err := s.Ping(ctx); !errors.Is(err, store.ErrUnavailable) {
 		t.Errorf("Ping() during the outage = %v, want ErrUnavailable", err)
 	}
-	if _, err := s.MarkEvent(ctx, "Ev1", now, now.Add(time.Hour)); !errors.Is(err, store.ErrUnavailable) {
+	if _, _, err := s.MarkEvent(ctx, "Ev1", now, now.Add(time.Hour)); !errors.Is(err, store.ErrUnavailable) {
 		t.Errorf("MarkEvent() during the outage = %v, want ErrUnavailable", err)
 	}
 	if _, err := s.Nudge(ctx, 1); !errors.Is(err, store.ErrUnavailable) || errors.Is(err, store.ErrNotFound) {
@@ -348,7 +349,7 @@ func TestOutage(t *testing.T) {
 	if err := s.Ping(ctx); err != nil {
 		t.Errorf("Ping() after the outage = %v, want nil", err)
 	}
-	first, err := s.MarkEvent(ctx, "Ev1", now, now.Add(time.Hour))
+	first, _, err := s.MarkEvent(ctx, "Ev1", now, now.Add(time.Hour))
 	if err != nil || !first {
 		t.Errorf("MarkEvent() after the outage = %v, %v; want true, nil", first, err)
 	}
@@ -450,7 +451,7 @@ func TestClosed(t *testing.T) {
 		t.Errorf("Ping() after Close() = %v, want ErrUnavailable", err)
 	}
 	now := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
-	if _, err := s.MarkEvent(t.Context(), "Ev1", now, now.Add(time.Hour)); !errors.Is(err, store.ErrUnavailable) {
+	if _, _, err := s.MarkEvent(t.Context(), "Ev1", now, now.Add(time.Hour)); !errors.Is(err, store.ErrUnavailable) {
 		t.Errorf("MarkEvent() after Close() = %v, want ErrUnavailable", err)
 	}
 }

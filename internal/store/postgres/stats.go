@@ -83,6 +83,8 @@ func stats(ctx context.Context, tx pgx.Tx, q store.Since) (store.Stats, error) {
 			st.Control.Escalated += escalations
 		case store.Capped:
 			st.Capped += count
+		case store.Failed:
+			st.Failed += count
 		}
 		return nil
 	})

@@ -10,18 +10,39 @@ import (
 	"github.com/nudgebot/nudgebot/internal/store"
 )
 
-// RecordNudge stores n and returns its ID.
+// RecordNudge stores n and returns its ID; a second record of the same
+// message updates the first.
 func (s *Store) RecordNudge(ctx context.Context, n store.Nudge) (int64, error) {
 	var id int64
 	err := s.db.QueryRowContext(ctx,
 		`INSERT INTO nudges (team, channel, user_id, message_ts, thread_ts, rule_id, family, score, outcome, at, escalated)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (team, channel, message_ts) WHERE message_ts <> '' DO UPDATE SET
+			user_id = excluded.user_id, thread_ts = excluded.thread_ts, rule_id = excluded.rule_id,
+			family = excluded.family, score = excluded.score, outcome = excluded.outcome, at = excluded.at
+		RETURNING id`,
 		n.Team, n.Channel, n.User, n.MessageTS, n.ThreadTS, n.RuleID, n.Family, n.Score,
 		string(n.Outcome), micros(n.At), nullBool(n.Escalated)).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("sqlite: record nudge: %w", mapErr(err))
 	}
 	return id, nil
+}
+
+// SetOutcome changes one record's outcome, or returns store.ErrNotFound.
+func (s *Store) SetOutcome(ctx context.Context, id int64, outcome store.Outcome) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE nudges SET outcome = ? WHERE id = ?`, string(outcome), id)
+	if err != nil {
+		return fmt.Errorf("sqlite: set outcome of %d: %w", id, mapErr(err))
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("sqlite: set outcome of %d: %w", id, mapErr(err))
+	}
+	if n == 0 {
+		return store.ErrNotFound
+	}
+	return nil
 }
 
 // Nudge returns one record, or store.ErrNotFound.

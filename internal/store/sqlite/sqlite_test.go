@@ -38,7 +38,7 @@ func TestReopenKeepsData(t *testing.T) {
 		t.Fatalf("Open() = %v", err)
 	}
 	now := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
-	if _, err := s.MarkEvent(ctx, "Ev1", now, now.Add(time.Hour)); err != nil {
+	if _, _, err := s.MarkEvent(ctx, "Ev1", now, now.Add(time.Hour)); err != nil {
 		t.Fatalf("MarkEvent() = %v", err)
 	}
 	if err := s.Close(); err != nil {
@@ -50,7 +50,7 @@ func TestReopenKeepsData(t *testing.T) {
 		t.Fatalf("second Open() = %v", err)
 	}
 	defer s.Close()
-	first, err := s.MarkEvent(ctx, "Ev1", now.Add(time.Minute), now.Add(time.Hour))
+	first, _, err := s.MarkEvent(ctx, "Ev1", now.Add(time.Minute), now.Add(time.Hour))
 	if err != nil {
 		t.Fatalf("MarkEvent() after reopening = %v", err)
 	}
@@ -108,4 +108,61 @@ func TestSchemaHasNoText(t *testing.T) {
 		t.Fatalf("listing columns: %v", err)
 	}
 	storetest.CheckNoText(t, cols)
+}
+
+// TestMigrateClaims runs migration 2 (nudges rebuilt with the failed
+// outcome and one row per message) on data written by version 1: feedback
+// survives, a message recorded twice keeps its first record, and new IDs
+// follow the old ones.
+func TestMigrateClaims(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "nudgebot.db")
+	old, err := sqlite.OpenAtVersion(ctx, path, 1)
+	if err != nil {
+		t.Fatalf("OpenAtVersion(1) = %v", err)
+	}
+	at := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	var ids []int64
+	for _, ts := range []string{"1700000000.000100", "1700000000.000100", ""} {
+		var id int64
+		err := old.DB().QueryRowContext(ctx,
+			`INSERT INTO nudges (team, channel, user_id, message_ts, thread_ts, rule_id, family, score, outcome, at)
+			VALUES ('T1', 'C1', 'U1', ?, '', 'r', 'f', 0.8, 'sent', ?) RETURNING id`, ts, at.UnixMicro()).Scan(&id)
+		if err != nil {
+			t.Fatalf("version 1 insert = %v", err)
+		}
+		ids = append(ids, id)
+	}
+	for _, id := range ids {
+		if err := old.RecordFeedback(ctx, store.Feedback{NudgeID: id, User: "U1", Helpful: true, At: at}); err != nil {
+			t.Fatalf("version 1 RecordFeedback(%d) = %v", id, err)
+		}
+	}
+	old.Close()
+
+	s, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatalf("Open() after version 1 = %v", err)
+	}
+	defer s.Close()
+	if _, err := s.Nudge(ctx, ids[1]); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("Nudge(%d), the second record of a message = %v, want ErrNotFound", ids[1], err)
+	}
+	st, err := s.Stats(ctx, store.Since{Team: "T1", From: at, To: at.Add(time.Hour)})
+	if err != nil {
+		t.Fatalf("Stats() = %v", err)
+	}
+	if st.Sent != 2 || st.Helpful != 2 {
+		t.Errorf("Stats() after the migration: sent %d, helpful %d, want 2, 2", st.Sent, st.Helpful)
+	}
+	id, err := s.RecordNudge(ctx, store.Nudge{Team: "T1", Channel: "C1", User: "U1", MessageTS: "1700000000.000300", Outcome: store.Sent, At: at})
+	if err != nil || id <= ids[2] {
+		t.Errorf("RecordNudge() after the migration = %d, %v, want an ID after %d", id, err, ids[2])
+	}
+	if err := s.SetOutcome(ctx, id, store.Failed); err != nil {
+		t.Errorf("SetOutcome(failed) after the migration = %v", err)
+	}
+	if err := s.RecordFeedback(ctx, store.Feedback{NudgeID: ids[0], User: "U2", At: at}); err != nil {
+		t.Errorf("RecordFeedback() on a kept nudge = %v", err)
+	}
 }

@@ -77,6 +77,8 @@ func (s *Store) stats(ctx context.Context, q store.Since) (store.Stats, error) {
 			st.Control.Escalated += escalations
 		case store.Capped:
 			st.Capped += count
+		case store.Failed:
+			st.Failed += count
 		}
 	}
 	if err := rows.Err(); err != nil {

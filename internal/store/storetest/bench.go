@@ -43,14 +43,15 @@ func Bench(b *testing.B, open func(b *testing.B) store.Store) {
 func message(b *testing.B, ctx context.Context, s store.Store, worker string, i int) {
 	now := base.Add(time.Duration(i) * time.Second)
 	user := fmt.Sprintf("U%s-%d", worker, i%50)
-	if _, err := s.MarkEvent(ctx, fmt.Sprintf("Ev%s-%d", worker, i), now, now.Add(time.Hour)); err != nil {
+	id := fmt.Sprintf("Ev%s-%d", worker, i)
+	if _, _, err := s.MarkEvent(ctx, id, now, now.Add(time.Hour)); err != nil {
 		b.Fatalf("MarkEvent() = %v", err)
 	}
-	if _, err := s.ClaimCooldown(ctx, "T1", "C1", user, now, 10*time.Minute); err != nil {
+	if _, err := s.ClaimCooldown(ctx, "T1", "C1", user, id, now, 10*time.Minute); err != nil {
 		b.Fatalf("ClaimCooldown() = %v", err)
 	}
 	_, err := s.RecordNudge(ctx, store.Nudge{
-		Team: "T1", Channel: "C1", User: user, MessageTS: "1700000000.000100",
+		Team: "T1", Channel: "C1", User: user, MessageTS: fmt.Sprintf("1700000000.%s%06d", worker, i),
 		RuleID: "contradict.actually", Family: "contradict", Score: 0.8, Outcome: store.Sent, At: now,
 	})
 	if err != nil {

@@ -42,9 +42,15 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Snooze", testSnooze},
 		{"MarkEvent", testMarkEvent},
 		{"MarkEventRace", testMarkEventRace},
+		{"MarkEventHeld", testMarkEventHeld},
+		{"FinishEvent", testFinishEvent},
 		{"ClaimCooldown", testClaimCooldown},
 		{"ClaimCooldownRace", testClaimCooldownRace},
+		{"ClaimCooldownSameEvent", testClaimCooldownSameEvent},
 		{"NudgeRoundTrip", testNudgeRoundTrip},
+		{"RecordNudgeOncePerMessage", testRecordNudgeOncePerMessage},
+		{"RecordNudgeRace", testRecordNudgeRace},
+		{"SetOutcome", testSetOutcome},
 		{"NudgeNotFound", testNudgeNotFound},
 		{"CountSent", testCountSent},
 		{"ResolveEscalation", testResolveEscalation},
@@ -333,7 +339,7 @@ func testSnooze(t *testing.T, s store.Store) {
 
 func mark(t *testing.T, s store.Store, id string, now, expires time.Time) bool {
 	t.Helper()
-	first, err := s.MarkEvent(t.Context(), id, now, expires)
+	first, _, err := s.MarkEvent(t.Context(), id, now, expires)
 	if err != nil {
 		t.Fatalf("MarkEvent(%q) = %v", id, err)
 	}
@@ -398,7 +404,8 @@ func testMarkEventRace(t *testing.T, s store.Store) {
 	for round := range 3 {
 		id := fmt.Sprintf("EvRace%d", round)
 		wins := race(t, 50, func() (bool, error) {
-			return s.MarkEvent(context.Background(), id, base, base.Add(time.Hour))
+			first, _, err := s.MarkEvent(context.Background(), id, base, base.Add(time.Hour))
+			return first, err
 		})
 		if wins != 1 {
 			t.Errorf("50 racing MarkEvent(%q): %d got first, want 1", id, wins)
@@ -406,7 +413,8 @@ func testMarkEventRace(t *testing.T, s store.Store) {
 	}
 	// Racing to replace an expired mark: still exactly one.
 	wins := race(t, 50, func() (bool, error) {
-		return s.MarkEvent(context.Background(), "EvRace0", base.Add(2*time.Hour), base.Add(3*time.Hour))
+		first, _, err := s.MarkEvent(context.Background(), "EvRace0", base.Add(2*time.Hour), base.Add(3*time.Hour))
+		return first, err
 	})
 	if wins != 1 {
 		t.Errorf("50 racing MarkEvent on an expired ID: %d got first, want 1", wins)
@@ -415,9 +423,14 @@ func testMarkEventRace(t *testing.T, s store.Store) {
 
 func claim(t *testing.T, s store.Store, team, channel, user string, now time.Time, cooldown time.Duration) bool {
 	t.Helper()
-	ok, err := s.ClaimCooldown(t.Context(), team, channel, user, now, cooldown)
+	return claimFor(t, s, team, channel, user, "", now, cooldown)
+}
+
+func claimFor(t *testing.T, s store.Store, team, channel, user, eventID string, now time.Time, cooldown time.Duration) bool {
+	t.Helper()
+	ok, err := s.ClaimCooldown(t.Context(), team, channel, user, eventID, now, cooldown)
 	if err != nil {
-		t.Fatalf("ClaimCooldown(%q, %q, %q, %v, %v) = %v", team, channel, user, now, cooldown, err)
+		t.Fatalf("ClaimCooldown(%q, %q, %q, %q, %v, %v) = %v", team, channel, user, eventID, now, cooldown, err)
 	}
 	return ok
 }
@@ -461,7 +474,7 @@ func testClaimCooldownRace(t *testing.T, s store.Store) {
 	for round := range 3 {
 		now := base.Add(time.Duration(round) * time.Hour)
 		wins := race(t, 50, func() (bool, error) {
-			return s.ClaimCooldown(context.Background(), "T1", "C1", "U1", now, 10*time.Minute)
+			return s.ClaimCooldown(context.Background(), "T1", "C1", "U1", "", now, 10*time.Minute)
 		})
 		if wins != 1 {
 			t.Errorf("round %d: 50 racing ClaimCooldown: %d won, want 1", round, wins)
@@ -469,10 +482,169 @@ func testClaimCooldownRace(t *testing.T, s store.Store) {
 	}
 	// With no cooldown every claim succeeds.
 	wins := race(t, 20, func() (bool, error) {
-		return s.ClaimCooldown(context.Background(), "T1", "C1", "U1", base.Add(5*time.Hour), 0)
+		return s.ClaimCooldown(context.Background(), "T1", "C1", "U1", "", base.Add(5*time.Hour), 0)
 	})
 	if wins != 20 {
 		t.Errorf("20 racing ClaimCooldown with cooldown 0: %d won, want 20", wins)
+	}
+}
+
+// testMarkEventHeld checks that a caller who lost the claim learns when
+// the live mark expires, so it can tell a lease from a finished event.
+func testMarkEventHeld(t *testing.T, s store.Store) {
+	lease := base.Add(30 * time.Second)
+	if !mark(t, s, "EvHeld", base, lease) {
+		t.Fatal("MarkEvent(EvHeld) = false on an empty store")
+	}
+	first, held, err := s.MarkEvent(t.Context(), "EvHeld", base.Add(time.Second), base.Add(time.Minute))
+	if err != nil || first || !held.Equal(us(lease)) {
+		t.Errorf("MarkEvent(held EvHeld) = %v, %v, %v, want false, %v, nil", first, held, err, us(lease))
+	}
+	// The loser changed nothing: the mark still ends with the lease.
+	if !mark(t, s, "EvHeld", lease, lease.Add(time.Minute)) {
+		t.Error("MarkEvent(EvHeld) at the lease's end = false, want true")
+	}
+}
+
+// testFinishEvent checks that FinishEvent extends a lease, so a second
+// claimant sees the event as taken after the lease, and that it creates
+// a mark that is gone.
+func testFinishEvent(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	lease, day := base.Add(30*time.Second), base.Add(24*time.Hour)
+	if !mark(t, s, "EvFin", base, lease) {
+		t.Fatal("MarkEvent(EvFin) = false on an empty store")
+	}
+	if err := s.FinishEvent(ctx, "EvFin", day); err != nil {
+		t.Fatalf("FinishEvent(EvFin) = %v", err)
+	}
+	first, held, err := s.MarkEvent(ctx, "EvFin", lease.Add(time.Second), lease.Add(time.Minute))
+	if err != nil || first || !held.Equal(us(day)) {
+		t.Errorf("MarkEvent(finished EvFin) after the lease = %v, %v, %v, want false, %v, nil", first, held, err, us(day))
+	}
+	// Never claimed (or pruned): FinishEvent marks it.
+	if err := s.FinishEvent(ctx, "EvFinNew", day); err != nil {
+		t.Fatalf("FinishEvent(EvFinNew) = %v", err)
+	}
+	if mark(t, s, "EvFinNew", base, lease) {
+		t.Error("MarkEvent(EvFinNew) after FinishEvent = true, want false")
+	}
+	// An unfinished lease expires and the event can be taken again.
+	if !mark(t, s, "EvLease", base, lease) || !mark(t, s, "EvLease", lease, lease.Add(30*time.Second)) {
+		t.Error("MarkEvent(EvLease) after its lease expired = false, want true")
+	}
+}
+
+func testClaimCooldownSameEvent(t *testing.T, s store.Store) {
+	const cd = 10 * time.Minute
+	tests := []struct {
+		name, event string
+		at          time.Duration // after base
+		want        bool
+	}{
+		{"first claim", "Ev1", 0, true},
+		{"same event again", "Ev1", time.Minute, true},
+		{"another event within", "Ev2", 2 * time.Minute, false},
+		{"no event within", "", 2 * time.Minute, false},
+		{"same event after another's failed claim", "Ev1", 3 * time.Minute, true},
+		{"another event after the cooldown", "Ev2", 3*time.Minute + cd, true},
+		{"the first event, now taken over", "Ev1", 4*time.Minute + cd, false},
+		{"no event never matches no event", "", 5 * cd, true},
+		{"no event, again within", "", 5*cd + time.Minute, false},
+	}
+	for _, tt := range tests {
+		if got := claimFor(t, s, "T1", "C1", "U1", tt.event, base.Add(tt.at), cd); got != tt.want {
+			t.Errorf("%s: ClaimCooldown(event %q, base+%v) = %v, want %v", tt.name, tt.event, tt.at, got, tt.want)
+		}
+	}
+}
+
+// testRecordNudgeOncePerMessage checks that a message recorded twice (a
+// retry, or a replica taking over a dead one's event) is one record,
+// updated by the second, and counted once.
+func testRecordNudgeOncePerMessage(t *testing.T, s store.Store) {
+	first := store.Nudge{Team: "T1", Channel: "C1", User: "U1", MessageTS: "1700000000.000100",
+		RuleID: "contradict.actually", Family: "contradict", Score: 0.8, Outcome: store.Sent, At: base}
+	id := mustRecord(t, s, first)
+	again := first
+	again.RuleID, again.Family, again.Score, again.Outcome, again.At = "blame.you_did", "blame", 0.7, store.Withheld, base.Add(time.Minute)
+	if id2 := mustRecord(t, s, again); id2 != id {
+		t.Fatalf("RecordNudge(same message) = %d, want the first record's %d", id2, id)
+	}
+	want := again
+	want.ID, want.At = id, us(again.At)
+	if diff := cmp.Diff(want, mustNudge(t, s, id)); diff != "" {
+		t.Errorf("Nudge(%d) after the second record mismatch (-want +got):\n%s", id, diff)
+	}
+	// Other channels, other messages and records without a ts are their own.
+	others := []store.Nudge{
+		{Team: "T1", Channel: "C2", User: "U1", MessageTS: first.MessageTS, Outcome: store.Sent, At: base},
+		{Team: "T2", Channel: "C1", User: "U1", MessageTS: first.MessageTS, Outcome: store.Sent, At: base},
+		{Team: "T1", Channel: "C1", User: "U1", MessageTS: "1700000000.000200", Outcome: store.Sent, At: base},
+		{Team: "T1", Channel: "C1", User: "U1", Outcome: store.Sent, At: base},
+		{Team: "T1", Channel: "C1", User: "U1", Outcome: store.Sent, At: base},
+	}
+	ids := map[int64]bool{id: true}
+	for _, n := range others {
+		got := mustRecord(t, s, n)
+		if ids[got] {
+			t.Errorf("RecordNudge(%+v) = %d, an ID it returned before", n, got)
+		}
+		ids[got] = true
+	}
+	st, err := s.Stats(t.Context(), store.Since{Team: "T1", Channel: "C1", From: base.Add(-time.Hour), To: base.Add(time.Hour)})
+	if err != nil {
+		t.Fatalf("Stats() = %v", err)
+	}
+	if st.Sent != 3 || st.Withheld != 1 {
+		t.Errorf("Stats(T1, C1): sent %d, withheld %d, want 3, 1", st.Sent, st.Withheld)
+	}
+}
+
+func testRecordNudgeRace(t *testing.T, s store.Store) {
+	n := store.Nudge{Team: "T1", Channel: "C1", User: "U1", MessageTS: "1700000000.000900", Outcome: store.Sent, At: base}
+	var (
+		mu  sync.Mutex
+		ids = map[int64]int{}
+	)
+	race(t, 20, func() (bool, error) {
+		id, err := s.RecordNudge(context.Background(), n)
+		mu.Lock()
+		ids[id]++
+		mu.Unlock()
+		return true, err
+	})
+	if len(ids) != 1 {
+		t.Errorf("20 racing RecordNudge of one message returned IDs %v, want one ID", ids)
+	}
+}
+
+func testSetOutcome(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	n := store.Nudge{Team: "T1", Channel: "C1", User: "U1", MessageTS: "1700000000.000100",
+		RuleID: "contradict.actually", Family: "contradict", Score: 0.8, Outcome: store.Sent, At: base}
+	id := mustRecord(t, s, n)
+	mustRecord(t, s, store.Nudge{Team: "T1", Channel: "C1", User: "U1", MessageTS: "1700000000.000200",
+		Family: "contradict", Outcome: store.Sent, At: base})
+	if err := s.SetOutcome(ctx, id, store.Failed); err != nil {
+		t.Fatalf("SetOutcome(%d, failed) = %v", id, err)
+	}
+	if got := mustNudge(t, s, id).Outcome; got != store.Failed {
+		t.Errorf("Nudge(%d).Outcome = %q, want failed", id, got)
+	}
+	if err := s.SetOutcome(ctx, id+1000, store.Failed); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("SetOutcome(%d) = %v, want ErrNotFound", id+1000, err)
+	}
+	st, err := s.Stats(ctx, store.Since{Team: "T1", From: base.Add(-time.Hour), To: base.Add(time.Hour)})
+	if err != nil {
+		t.Fatalf("Stats() = %v", err)
+	}
+	if st.Sent != 1 || st.Failed != 1 || st.Agents != 1 || st.Nudged.Messages != 1 {
+		t.Errorf("Stats() = sent %d, failed %d, agents %d, nudged %d; want 1, 1, 1, 1",
+			st.Sent, st.Failed, st.Agents, st.Nudged.Messages)
+	}
+	if got, err := s.CountSent(ctx, "T1", "U1", base.Add(-time.Hour)); err != nil || got != 1 {
+		t.Errorf("CountSent() = %d, %v, want 1 (a failed post is not sent)", got, err)
 	}
 }
 
