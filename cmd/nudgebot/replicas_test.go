@@ -50,10 +50,10 @@ func TestReplicasActAsOne(t *testing.T) {
 
 	// Old rows for the replicas' pruning to remove, and fresh ones for it
 	// to keep.
-	if _, err := st.MarkEvent(ctx, "EvEXPIRED", now.Add(-48*time.Hour), now.Add(-24*time.Hour)); err != nil {
+	if _, _, err := st.MarkEvent(ctx, "EvEXPIRED", now.Add(-48*time.Hour), now.Add(-24*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.MarkEvent(ctx, "EvLIVE", now, now.Add(time.Hour)); err != nil {
+	if _, _, err := st.MarkEvent(ctx, "EvLIVE", now, now.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	oldID, err := st.RecordNudge(ctx, store.Nudge{Team: "T0SIM", Channel: "COLD", User: "UOLD", MessageTS: "1.000001",
