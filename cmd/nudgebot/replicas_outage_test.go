@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/nudgebot/nudgebot/internal/slacksim"
 	"github.com/nudgebot/nudgebot/internal/store/storetest"
@@ -77,6 +78,8 @@ func TestReplicaStoreOutage(t *testing.T) {
 
 	t.Run("sent during the outage", func(t *testing.T) {
 		pendingFix(t, "requests-slackbot.md: retry a message whose store call is unavailable")
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
 		err := sim.WaitFor(ctx, func() bool {
 			got := nudgesTo(sim)
 			return got[channel+"/"+agents[1]] > 0 && got[channel+"/"+agents[2]] > 0

@@ -166,7 +166,8 @@ func TestStoreOutage(t *testing.T) {
 
 	t.Run("sent during the outage", func(t *testing.T) {
 		pendingFix(t, "requests-slackbot.md: retry a message whose store call is unavailable")
-		ctx, cancel := context.WithTimeout(context.Background(), wait)
+		// Long enough for a retry's backoff to reach the restored store.
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		err := sim.WaitFor(ctx, func() bool { return nudged(2) >= 1 && nudged(3) >= 1 })
 		for _, i := range []int{2, 3} {
