@@ -82,9 +82,16 @@ type ruleset struct {
 // index maps the words and classes a pattern can start with to the
 // patterns.
 type index struct {
-	byWord  [][]int32
-	byClass [maxClasses][]int32
+	byWord  [][]entry
+	byClass [maxClasses][]entry
 	classes classSet // classes some pattern starts with
+}
+
+// entry is one pattern in an index, with its requirement inline so that
+// most attempts are rejected without touching the pattern.
+type entry struct {
+	req classSet // all ones when the pattern has no requirement
+	pat int32
 }
 
 // pnode is a parsed pattern.
@@ -232,6 +239,7 @@ func (c *compiler) bucketRequirements(sets ...[]pattern) {
 	for _, pats := range sets {
 		for i := range pats {
 			p := &pats[i]
+
 			if !p.hasReq || len(p.req.words) == 0 {
 				continue
 			}
@@ -594,13 +602,17 @@ func glushkov(n *pnode, follow []uint64) (first, last uint64, nullable bool) {
 
 func (rs *ruleset) index(pats []pattern, nwords int) error {
 	rs.pats = pats
-	rs.any.byWord = make([][]int32, nwords)
-	rs.head.byWord = make([][]int32, nwords)
+	rs.any.byWord = make([][]entry, nwords)
+	rs.head.byWord = make([][]entry, nwords)
 	for i := range pats {
 		p := &pats[i]
 		ix := &rs.any
 		if p.anchored {
 			ix = &rs.head
+		}
+		e := entry{req: classSet{^uint64(0), ^uint64(0)}, pat: int32(i)}
+		if p.hasReq && len(p.req.words) == 0 {
+			e.req = p.req.mask
 		}
 		var mask classSet
 		seenW := map[uint32]bool{}
@@ -610,13 +622,13 @@ func (rs *ruleset) index(pats []pattern, nwords int) error {
 			for _, w := range a.words {
 				if !seenW[w] {
 					seenW[w] = true
-					ix.byWord[w] = append(ix.byWord[w], int32(i))
+					ix.byWord[w] = append(ix.byWord[w], e)
 				}
 			}
 		}
 		for b := 0; b < maxClasses; b++ {
 			if mask.has(b) {
-				ix.byClass[b] = append(ix.byClass[b], int32(i))
+				ix.byClass[b] = append(ix.byClass[b], e)
 				ix.classes.set(b)
 			}
 		}

@@ -286,9 +286,12 @@ func (r *Rules) sentence(rs *ruleset, st *scratch, n int, off FamilySet) {
 
 // trigger tries the patterns of ix that can start at token i.
 func (r *Rules) trigger(rs *ruleset, ix *index, st *scratch, n, i int, off FamilySet) {
+	u := st.sentCls
 	if w := st.wid[i]; w != 0 && int(w) < len(ix.byWord) {
-		for _, pi := range ix.byWord[w] {
-			r.try(rs, pi, st, n, i, off)
+		for k := range ix.byWord[w] {
+			if e := &ix.byWord[w][k]; e.req.meets(u) {
+				r.try(rs, e.pat, st, n, i, off)
+			}
 		}
 	}
 	c := st.cls[i]
@@ -297,8 +300,10 @@ func (r *Rules) trigger(rs *ruleset, ix *index, st *scratch, n, i int, off Famil
 		for m != 0 {
 			b := k*64 + bits.TrailingZeros64(m)
 			m &= m - 1
-			for _, pi := range ix.byClass[b] {
-				r.try(rs, pi, st, n, i, off)
+			for k := range ix.byClass[b] {
+				if e := &ix.byClass[b][k]; e.req.meets(u) {
+					r.try(rs, e.pat, st, n, i, off)
+				}
 			}
 		}
 	}
