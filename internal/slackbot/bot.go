@@ -67,14 +67,33 @@ type Options struct {
 	// default 1,000).
 	Conversations int
 	ContextBytes  int
+	// EventLease is how long a claim on an event lasts before the event
+	// is dealt with (default 30s): a copy of the event that another
+	// replica claimed waits for it to finish, and takes the event over
+	// once its lease ends, if that replica died.
+	EventLease time.Duration
+	// StoreTimeout bounds one message's store work (default 5s), so a
+	// database that stops answering does not hold a worker.
+	StoreTimeout time.Duration
+	// StoreRetry is the first wait before a message whose store call
+	// found the database unavailable is tried again (default 250ms,
+	// doubling to at most 32 times that); StoreRetryFor is how long it is
+	// retried before it is dropped (default 2m).
+	StoreRetry    time.Duration
+	StoreRetryFor time.Duration
+	// MaxHeld bounds the messages waiting to be retried or re-checked
+	// (default 10,000); beyond it they are dropped and counted.
+	MaxHeld int
 	// HTTPClient posts to response_url (default: a client with a 10s
 	// timeout).
 	HTTPClient *http.Client
 	// SocketOptions are passed to socketmode.New.
 	SocketOptions []socketmode.Option
 	// Observe, when set, is called once each event has been dealt with
-	// (after its nudge was posted, if any). Tests and the demo wait on it.
-	// It must be safe for concurrent use.
+	// (after its nudge was posted, if any), and once more, before, for a
+	// message put aside to retry when the store was unavailable (Outcome
+	// "retrying", with Err). Tests and the demo wait on it. It must be
+	// safe for concurrent use.
 	Observe func(Handled)
 }
 
@@ -89,8 +108,10 @@ type Handled struct {
 	Channel string
 	User    string
 	// Outcome is, for a message: "skipped:REASON", "customer", "scored"
-	// (under its threshold), "snoozed", "cooldown", or the store.Outcome
-	// of a would-be nudge. For other kinds: "posted", "recorded",
+	// (under its threshold), "snoozed", "cooldown", the store.Outcome
+	// of a would-be nudge ("failed" when its post failed for good),
+	// "retrying" (see Options.Observe) or "dropped:REASON" (the store
+	// stayed unavailable, or the bot stopped first). For other kinds: "posted", "recorded",
 	// "replied" or "skipped:REASON".
 	Outcome string
 	// NudgeID is the record of a would-be nudge; 0 if none.
@@ -123,6 +144,13 @@ type Bot struct {
 	sockOpts []socketmode.Option
 	observe  func(Handled)
 	nworkers int
+
+	lease         time.Duration
+	storeTimeout  time.Duration
+	storeRetry    time.Duration
+	storeRetryFor time.Duration
+	maxHeld       int
+	later         *later // set by Run
 
 	self   Identity
 	users  *userCache
@@ -163,6 +191,12 @@ func New(ctx context.Context, opts Options) (*Bot, error) {
 		sockOpts: opts.SocketOptions,
 		observe:  opts.Observe,
 		nworkers: opts.Workers,
+
+		lease:         orDefaultDuration(opts.EventLease, 30*time.Second),
+		storeTimeout:  orDefaultDuration(opts.StoreTimeout, 5*time.Second),
+		storeRetry:    orDefaultDuration(opts.StoreRetry, 250*time.Millisecond),
+		storeRetryFor: orDefaultDuration(opts.StoreRetryFor, 2*time.Minute),
+		maxHeld:       orDefault(opts.MaxHeld, 10_000),
 	}
 	for _, id := range opts.Managers {
 		b.managers[id] = true
@@ -218,6 +252,13 @@ func orDefault(n, d int) int {
 	return n
 }
 
+func orDefaultDuration(v, d time.Duration) time.Duration {
+	if v <= 0 {
+		return d
+	}
+	return v
+}
+
 // Self returns who the bot is, from auth.test.
 func (b *Bot) Self() Identity { return b.self }
 
@@ -249,7 +290,24 @@ func (b *Bot) setConnected(up bool) {
 type job struct {
 	ev       socketmode.Event
 	kind     string
+	key      string // what its shard is chosen by
 	received time.Time
+	retry    retryState
+}
+
+// retryState is what a message job carries into its next try: what it
+// already did, so the retry neither sees its own claim as another's nor
+// counts twice, and how often it was tried.
+type retryState struct {
+	// lease is the expiry of this job's own claim on the event (zero
+	// until it claimed it), as the store keeps it (microseconds).
+	lease  time.Time
+	scored bool // AddScored done
+	// storeTries counts the tries that found the store unavailable, the
+	// first at failedAt; rechecks counts the looks at another's claim.
+	storeTries int
+	failedAt   time.Time
+	rechecks   int
 }
 
 // queueSize is each worker's backlog of acked events. Acks never wait on
@@ -273,8 +331,10 @@ func (b *Bot) Run(ctx context.Context) error {
 	var workers sync.WaitGroup
 	queues := make([]chan job, b.nworkers)
 	for i := range queues {
-		q := make(chan job, queueSize)
-		queues[i] = q
+		queues[i] = make(chan job, queueSize)
+	}
+	b.later = newLater(b, queues, b.maxHeld)
+	for _, q := range queues {
 		workers.Go(func() {
 			for j := range q {
 				b.handle(workCtx, j)
@@ -306,6 +366,9 @@ loop:
 	stopSock()
 	b.setConnected(false)
 
+	// Held jobs wait on a store or on another replica: neither comes
+	// back within the drain. Stop their timers before the queues close.
+	b.later.close()
 	for _, q := range queues {
 		close(q)
 	}
@@ -394,7 +457,7 @@ func (b *Bot) dispatch(ctx context.Context, smc *socketmode.Client, ev socketmod
 		kind, key := route(ev)
 		b.m.events.WithLabelValues(kind).Inc()
 		select {
-		case queues[shard(key, len(queues))] <- job{ev: ev, kind: kind, received: start}:
+		case queues[shard(key, len(queues))] <- job{ev: ev, kind: kind, key: key, received: start}:
 		case <-ctx.Done():
 		}
 	default:

@@ -3,6 +3,7 @@ package slackbot
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -25,16 +26,28 @@ const (
 )
 
 // onMessage deals with one message event and reports it, after the nudge
-// was posted when there is one.
+// was posted when there is one. A message whose store call found the
+// database unavailable, or whose event another claimant holds, is put
+// aside and tried again later (see retryStore and recheck), off the
+// worker.
 func (b *Bot) onMessage(ctx context.Context, j job, team string, h Handled, ev *slackevents.MessageEvent) {
 	h.Channel, h.User = ev.Channel, ev.User
-	post, err := b.message(ctx, team, &h, ev)
-	if err != nil {
+	post, err := b.message(ctx, &j, team, &h, ev)
+	var held errHeld
+	switch {
+	case errors.As(err, &held):
+		b.recheck(j, h, held.until)
+		return
+	case errors.Is(err, store.ErrUnavailable) && ctx.Err() == nil:
+		b.retryStore(j, h, err)
+		return
+	case err != nil:
 		h.Err = err
 		b.log.Warn("message not handled", zap.String("event_id", h.EventID),
 			zap.String("channel_id", ev.Channel), zap.String("user_id", ev.User), zap.Error(err))
 	}
 	if post == nil {
+		b.finish(ctx, j, h)
 		b.done(h)
 		return
 	}
@@ -43,17 +56,145 @@ func (b *Bot) onMessage(ctx context.Context, j job, team string, h Handled, ev *
 			h.Err = err
 			b.log.Warn("nudge not posted", zap.Int64("nudge_id", h.NudgeID),
 				zap.String("channel_id", ev.Channel), zap.String("user_id", ev.User), zap.Error(err))
+			h.Outcome = string(store.Failed)
 		} else {
 			b.m.nudgeDelay.Observe(time.Since(j.received).Seconds())
 		}
+		b.finish(ctx, j, h)
 		b.done(h)
 	})
+}
+
+// errHeld says another claimant holds the event until until.
+type errHeld struct{ until time.Time }
+
+func (e errHeld) Error() string { return "event held by another claimant until " + e.until.String() }
+
+// finish keeps the event's mark for a day once this job, which claimed
+// it, has dealt with it, so later copies are duplicates at once.
+func (b *Bot) finish(ctx context.Context, j job, h Handled) {
+	if j.retry.lease.IsZero() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, b.storeTimeout)
+	defer cancel()
+	if err := b.store.FinishEvent(ctx, eventKey(h, j), b.now().Add(eventTTL)); err != nil {
+		// The lease runs out instead: a copy on another replica may
+		// deal with the event again, which the cooldown and the
+		// per-message record keep from counting twice.
+		b.log.Warn("event not finished", zap.String("event_id", h.EventID), zap.Error(err))
+	}
+}
+
+// failed records that a nudge to be sent was not posted, so stats do not
+// count it as sent.
+func (b *Bot) failed(ctx context.Context, id int64, family string) {
+	b.m.nudges.WithLabelValues(family, string(store.Failed)).Inc()
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), b.storeTimeout)
+	defer cancel()
+	if err := b.store.SetOutcome(ctx, id, store.Failed); err != nil {
+		b.log.Warn("failed nudge not recorded", zap.Int64("nudge_id", id), zap.Error(err))
+	}
+}
+
+// retryStore puts j aside after a store outage: 250ms doubling to 8s (by
+// default), for up to StoreRetryFor, then drops it. The first time, it
+// reports the message as "retrying".
+func (b *Bot) retryStore(j job, h Handled, err error) {
+	r := &j.retry
+	if r.storeTries == 0 {
+		r.failedAt = time.Now()
+		h.Outcome, h.Err = "retrying", err
+		b.done(h)
+	}
+	wait := min(b.storeRetry<<min(r.storeTries, 5), 32*b.storeRetry)
+	r.storeTries++
+	if time.Since(r.failedAt)+wait > b.storeRetryFor {
+		b.log.Warn("message dropped: the store stayed unavailable", zap.String("event_id", h.EventID),
+			zap.String("channel_id", h.Channel), zap.Int("tries", r.storeTries), zap.Error(err))
+		b.dropped(j, "store_unavailable")
+		return
+	}
+	b.m.storeRetries.Inc()
+	b.log.Debug("store unavailable; message put aside", zap.String("event_id", h.EventID),
+		zap.Duration("wait", wait), zap.Error(err))
+	if !b.later.after(j, wait) {
+		b.dropped(j, "held_full")
+	}
+}
+
+// maxRechecks bounds how often a copy looks again at another claimant's
+// lease; firstRecheck is its first wait, doubled each time and cut to
+// the lease's end.
+const (
+	maxRechecks  = 8
+	firstRecheck = 500 * time.Millisecond
+)
+
+// recheck puts aside a copy of an event another claimant holds under a
+// lease: if it finishes, the copy is then a duplicate; if it died, its
+// lease runs out and this copy takes the event over.
+func (b *Bot) recheck(j job, h Handled, until time.Time) {
+	r := &j.retry
+	if r.rechecks >= maxRechecks {
+		b.m.skipped.WithLabelValues("duplicate").Inc()
+		h.Outcome = "skipped:duplicate"
+		b.done(h)
+		return
+	}
+	wait := firstRecheck << r.rechecks
+	if left := until.Sub(b.now()); left < wait {
+		wait = max(left, 0)
+	}
+	// Jitter, so the copies of one event on several replicas do not all
+	// look at once.
+	wait += time.Duration(b.random() * float64(firstRecheck/5))
+	r.rechecks++
+	b.m.rechecks.Inc()
+	if !b.later.after(j, wait) {
+		b.dropped(j, "held_full")
+	}
+}
+
+// dropped reports a message job given up on.
+func (b *Bot) dropped(j job, reason string) {
+	b.m.dropped.WithLabelValues(reason).Inc()
+	h := Handled{Kind: j.kind, Outcome: "dropped:" + reason}
+	if j.ev.Request != nil {
+		h.EnvelopeID = j.ev.Request.EnvelopeID
+	}
+	if d, ok := j.ev.Data.(slackevents.EventsAPIEvent); ok {
+		if cb, ok := d.Data.(*slackevents.EventsAPICallbackEvent); ok {
+			h.EventID = cb.EventID
+		}
+		if ev, ok := d.InnerEvent.Data.(*slackevents.MessageEvent); ok {
+			h.Channel, h.User = ev.Channel, ev.User
+		}
+	}
+	if reason != "shutdown" {
+		b.log.Warn("message dropped", zap.String("reason", reason), zap.String("event_id", h.EventID),
+			zap.String("channel_id", h.Channel))
+	}
+	b.done(h)
+}
+
+// eventKey is the ID the event is claimed by.
+func eventKey(h Handled, j job) string {
+	if h.EventID != "" {
+		return h.EventID
+	}
+	if d, ok := j.ev.Data.(slackevents.EventsAPIEvent); ok {
+		if ev, ok := d.InnerEvent.Data.(*slackevents.MessageEvent); ok {
+			return "msg:" + ev.Channel + ":" + ev.TimeStamp
+		}
+	}
+	return ""
 }
 
 // message runs the pipeline: filters, who is speaking, settings, dedup,
 // score, then snooze, cooldown, shadow, cap and experiment. It sets
 // h.Outcome, and returns the post to make when a nudge is to be sent.
-func (b *Bot) message(ctx context.Context, team string, h *Handled, ev *slackevents.MessageEvent) (func(context.Context) error, error) {
+func (b *Bot) message(ctx context.Context, j *job, team string, h *Handled, ev *slackevents.MessageEvent) (func(context.Context) error, error) {
 	if reason := skipReason(ev, b.self); reason != "" {
 		b.m.skipped.WithLabelValues(reason).Inc()
 		h.Outcome = "skipped:" + reason
@@ -65,6 +206,11 @@ func (b *Bot) message(ctx context.Context, team string, h *Handled, ev *slackeve
 		h.Outcome = "skipped:user_lookup"
 		return nil, err
 	}
+	// From here on, store work only (the post runs later, on its own
+	// context): bound it, as a database that blackholes packets would
+	// otherwise hold this channel's worker.
+	ctx, cancel := context.WithTimeout(ctx, b.storeTimeout)
+	defer cancel()
 	now := b.now()
 	switch u.Role {
 	case Ignored:
@@ -90,18 +236,29 @@ func (b *Bot) message(ctx context.Context, team string, h *Handled, ev *slackeve
 		h.Outcome = "skipped:channel_off"
 		return nil, nil
 	}
-	eventID := h.EventID
-	if eventID == "" {
-		eventID = "msg:" + ev.Channel + ":" + ev.TimeStamp
-	}
-	first, _, err := b.store.MarkEvent(ctx, eventID, now, now.Add(eventTTL))
+	eventID := eventKey(*h, *j)
+	// Claim the event with a lease. A retry of this job finds its own
+	// lease (the same expiry) and goes on.
+	lease := now.Add(b.lease).Truncate(time.Microsecond)
+	first, held, err := b.store.MarkEvent(ctx, eventID, now, lease)
 	if err != nil {
 		return nil, fmt.Errorf("mark event: %w", err)
 	}
-	if !first {
+	switch {
+	case first:
+		j.retry.lease = lease
+	case !j.retry.lease.IsZero() && held.Equal(j.retry.lease):
+		// Ours, from before the store went away.
+	case held.Sub(now) > eventTTL/2:
+		// Finished by whoever claimed it.
+		j.retry.lease = time.Time{}
 		b.m.skipped.WithLabelValues("duplicate").Inc()
 		h.Outcome = "skipped:duplicate"
 		return nil, nil
+	default:
+		// Under another's lease: it is working on it, or died.
+		j.retry.lease = time.Time{}
+		return nil, errHeld{until: held}
 	}
 
 	res := score.Evaluate(score.Message{
@@ -110,10 +267,13 @@ func (b *Bot) message(ctx context.Context, team string, h *Handled, ev *slackeve
 		At:      slackTime(ev.TimeStamp, now),
 		Off:     set.Off,
 	}, b.rules)
-	b.m.scored.Inc()
-	b.m.score.Observe(res.Score)
-	if err := b.store.AddScored(ctx, team, ev.Channel, now, 1); err != nil {
-		return nil, fmt.Errorf("count scored: %w", err)
+	if !j.retry.scored {
+		if err := b.store.AddScored(ctx, team, ev.Channel, now, 1); err != nil {
+			return nil, fmt.Errorf("count scored: %w", err)
+		}
+		j.retry.scored = true
+		b.m.scored.Inc()
+		b.m.score.Observe(res.Score)
 	}
 	b.log.Debug("scored", zap.String("event_id", h.EventID), zap.Float64("score", res.Score),
 		zap.String("family", string(res.Family)), zap.String("text", ev.Text))
@@ -183,14 +343,21 @@ func (b *Bot) message(ctx context.Context, team string, h *Handled, ev *slackeve
 
 	blocks := nudgeBlocks(res, ev.Text, id)
 	channel, user, thread, reminder := ev.Channel, ev.User, ev.ThreadTimeStamp, res.Reminder
+	family := string(res.Family)
 	return func(ctx context.Context) error {
-		return b.call(ctx, "chat.postEphemeral", func(ctx context.Context) error {
+		err := b.call(ctx, "chat.postEphemeral", func(ctx context.Context) error {
 			_, err := b.api.PostEphemeralContext(ctx, channel, user,
 				slack.MsgOptionText(reminder, false),
 				slack.MsgOptionBlocks(blocks...),
 				slack.MsgOptionTS(thread))
 			return err
 		})
+		if err != nil {
+			// Recorded as sent before the post (its buttons carry the
+			// record's ID); it was not.
+			b.failed(ctx, id, family)
+		}
+		return err
 	}, nil
 }
 

@@ -17,6 +17,12 @@ type metrics struct {
 	ackLatency prometheus.Histogram
 	score      prometheus.Histogram
 	nudgeDelay prometheus.Histogram
+
+	storeRetries prometheus.Counter
+	rechecks     prometheus.Counter
+	dropped      *prometheus.CounterVec // by reason
+	held         prometheus.Gauge
+	slash        *prometheus.CounterVec // by command and outcome
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -72,9 +78,30 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help:    "From a message reaching the bot to its nudge being posted.",
 			Buckets: []float64{.001, .0025, .005, .01, .02, .05, .1, .25, .5, 1, 2.5, 5, 10},
 		}),
+		storeRetries: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "nudgebot_store_retries_total",
+			Help: "Messages put aside to retry because the store was unavailable.",
+		}),
+		rechecks: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "nudgebot_event_rechecks_total",
+			Help: "Looks again at an event another replica claimed, waiting for it to finish or its lease to end.",
+		}),
+		dropped: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "nudgebot_messages_dropped_total",
+			Help: "Messages given up on, by reason (store_unavailable, held_full, shutdown).",
+		}, []string{"reason"}),
+		held: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "nudgebot_messages_held",
+			Help: "Messages waiting to be retried or re-checked.",
+		}),
+		slash: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "nudgebot_slash_commands_total",
+			Help: "/nudge commands, by command and outcome (ok, usage, refused, error).",
+		}, []string{"command", "outcome"}),
 	}
 	for _, c := range []prometheus.Collector{m.events, m.skipped, m.scored, m.nudges, m.feedback,
-		m.apiErrors, m.apiRetries, m.reconnects, m.connected, m.ackLatency, m.score, m.nudgeDelay} {
+		m.apiErrors, m.apiRetries, m.reconnects, m.connected, m.ackLatency, m.score, m.nudgeDelay,
+		m.storeRetries, m.rechecks, m.dropped, m.held, m.slash} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}
