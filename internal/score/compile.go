@@ -3,6 +3,7 @@ package score
 import (
 	"fmt"
 	"math/bits"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -65,6 +66,7 @@ type pattern struct {
 	// the automaton.
 	req    atom
 	hasReq bool
+	reqs   []atom // the mandatory items besides the first, most selective first (at most maxReqs)
 	first  uint64
 	last   uint64
 	follow []uint64
@@ -90,8 +92,12 @@ type index struct {
 // entry is one pattern in an index, with its requirement inline so that
 // most attempts are rejected without touching the pattern.
 type entry struct {
-	req classSet // all ones when the pattern has no requirement
+	req [maxReqs]classSet // each must meet the sentence's classes; all ones when unused
 	pat int32
+}
+
+func (e *entry) ok(u classSet) bool {
+	return e.req[0].meets(u) && e.req[1].meets(u) && e.req[2].meets(u)
 }
 
 // pnode is a parsed pattern.
@@ -235,21 +241,54 @@ func (c *compiler) bucketRequirements(sets ...[]pattern) {
 	if free <= 0 {
 		return
 	}
+	// Words that appear in many requirements are common words; a
+	// requirement containing one is nearly always present, so it gets no
+	// bit rather than flooding every sentence with bits.
+	uses := map[uint32]int{}
+	for _, pats := range sets {
+		for i := range pats {
+			for _, q := range pats[i].reqs {
+				for _, w := range q.words {
+					uses[w]++
+				}
+			}
+		}
+	}
+	const common = 25 // uses; 20-30 let the fewest runs through on dev.jsonl
 	k := 0
 	for _, pats := range sets {
 		for i := range pats {
 			p := &pats[i]
-
-			if !p.hasReq || len(p.req.words) == 0 {
-				continue
+			keep := p.reqs[:0]
+			for _, q := range p.reqs {
+				if len(q.words) == 0 {
+					keep = append(keep, q)
+					continue
+				}
+				frequent := false
+				for _, w := range q.words {
+					if uses[w] > common {
+						frequent = true
+						break
+					}
+				}
+				if frequent {
+					continue // nearly always present: not worth a bit
+				}
+				bit := len(c.classes) + k%free
+				k++
+				for _, w := range q.words {
+					c.r.wclass[w].set(bit)
+				}
+				q.mask.set(bit)
+				q.words = nil
+				keep = append(keep, q)
 			}
-			bit := len(c.classes) + k%free
-			k++
-			for _, w := range p.req.words {
-				c.r.wclass[w].set(bit)
+			p.reqs = keep
+			p.hasReq = len(p.reqs) > 0
+			if p.hasReq {
+				p.req = p.reqs[0]
 			}
-			p.req.mask.set(bit)
-			p.req.words = nil
 		}
 	}
 }
@@ -363,18 +402,28 @@ func (c *compiler) pattern(text string, src srcPos) (pattern, error) {
 		}
 	}
 	p.first, p.last = first, last
-	p.req, p.hasReq = requiredItem(n, &p)
+	p.reqs = requiredItems(n, &p)
+	if len(p.reqs) > 0 {
+		p.req, p.hasReq = p.reqs[0], true
+	}
 	return p, nil
 }
 
-// requiredItem picks the most selective mandatory item of n other than the
-// one a match starts with, and returns what can match its tokens.
-func requiredItem(n *pnode, p *pattern) (atom, bool) {
+// maxReqs is how many of a pattern's mandatory items its index entry
+// checks against the sentence.
+const maxReqs = 3
+
+// requiredItems returns what can match each mandatory item of n other than
+// the one a match starts with, most selective first.
+func requiredItems(n *pnode, p *pattern) []atom {
 	if n.kind != nSeq {
-		return atom{}, false
+		return nil
 	}
-	var best atom
-	bestCost := -1
+	type cand struct {
+		a    atom
+		cost int
+	}
+	var cs []cand
 	startSeen := false
 	scratch := make([]uint64, maxPositions)
 	for _, k := range n.kids {
@@ -382,7 +431,7 @@ func requiredItem(n *pnode, p *pattern) (atom, bool) {
 			continue
 		}
 		if !startSeen {
-			startSeen = true // the first mandatory item: the trigger
+			startSeen = true
 			continue
 		}
 		var cover atom
@@ -396,11 +445,14 @@ func requiredItem(n *pnode, p *pattern) (atom, bool) {
 				cost += 8
 			}
 		}
-		if bestCost < 0 || cost < bestCost {
-			best, bestCost = cover, cost
-		}
+		cs = append(cs, cand{cover, cost})
 	}
-	return best, bestCost >= 0
+	sort.SliceStable(cs, func(i, j int) bool { return cs[i].cost < cs[j].cost })
+	var out []atom
+	for i := 0; i < len(cs) && i < maxReqs; i++ {
+		out = append(out, cs[i].a)
+	}
+	return out
 }
 
 func coverAtoms(n *pnode, p *pattern, out *atom) {
@@ -610,9 +662,12 @@ func (rs *ruleset) index(pats []pattern, nwords int) error {
 		if p.anchored {
 			ix = &rs.head
 		}
-		e := entry{req: classSet{^uint64(0), ^uint64(0)}, pat: int32(i)}
-		if p.hasReq && len(p.req.words) == 0 {
-			e.req = p.req.mask
+		e := entry{pat: int32(i)}
+		for j := range e.req {
+			e.req[j] = classSet{^uint64(0), ^uint64(0)}
+			if j < len(p.reqs) && len(p.reqs[j].words) == 0 {
+				e.req[j] = p.reqs[j].mask
+			}
 		}
 		var mask classSet
 		seenW := map[uint32]bool{}

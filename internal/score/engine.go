@@ -289,7 +289,7 @@ func (r *Rules) trigger(rs *ruleset, ix *index, st *scratch, n, i int, off Famil
 	u := st.sentCls
 	if w := st.wid[i]; w != 0 && int(w) < len(ix.byWord) {
 		for k := range ix.byWord[w] {
-			if e := &ix.byWord[w][k]; e.req.meets(u) {
+			if e := &ix.byWord[w][k]; e.ok(u) {
 				r.try(rs, e.pat, st, n, i, off)
 			}
 		}
@@ -301,7 +301,7 @@ func (r *Rules) trigger(rs *ruleset, ix *index, st *scratch, n, i int, off Famil
 			b := k*64 + bits.TrailingZeros64(m)
 			m &= m - 1
 			for k := range ix.byClass[b] {
-				if e := &ix.byClass[b][k]; e.req.meets(u) {
+				if e := &ix.byClass[b][k]; e.ok(u) {
 					r.try(rs, e.pat, st, n, i, off)
 				}
 			}
@@ -327,9 +327,6 @@ func (r *Rules) try(rs *ruleset, pi int32, st *scratch, n, i int, off FamilySet)
 		if st.famExcept&(1<<p.rule) != 0 {
 			return
 		}
-	}
-	if p.hasReq && !st.present(&p.req) {
-		return
 	}
 	end := p.longest(st.toks[:n], st.wid[:n], st.cls[:n], i)
 	if end < 0 {
