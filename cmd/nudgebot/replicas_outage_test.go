@@ -54,14 +54,25 @@ func TestReplicaStoreOutage(t *testing.T) {
 	if err := sim.WaitFor(ctx, func() bool { return nudgesTo(sim)[channel+"/"+agents[0]] == 1 }); err != nil {
 		t.Fatalf("before the outage: %v", err)
 	}
+	const dup = `nudgebot_messages_skipped_total{reason="duplicate"}`
+	eventually(t, replicaWait, "the other copy of the first message to be skipped", func() bool {
+		return rs[0].metric(t, dup)+rs[1].metric(t, dup) == 1
+	})
 
 	proxy.Cut()
 	eventually(t, replicaWait, "both /readyz 503 with the store cut off", allReady(http.StatusServiceUnavailable))
 	post(1)
 	post(2)
-	const unhandled = "message not handled"
 	eventually(t, replicaWait, "both replicas to give up on both messages", func() bool {
-		return len(rs[0].logs.lines(unhandled))+len(rs[1].logs.lines(unhandled)) == 4
+		n := 0
+		for _, r := range rs {
+			for _, l := range r.logs.lines("message not handled") {
+				if l["user_id"] == agents[1] || l["user_id"] == agents[2] {
+					n++
+				}
+			}
+		}
+		return n == 4
 	})
 
 	proxy.Restore()
