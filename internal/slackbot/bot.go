@@ -528,9 +528,7 @@ func (b *Bot) handle(ctx context.Context, j job) {
 			b.onJoined(ctx, h, in)
 		case *slackevents.AppHomeOpenedEvent:
 			h.User = in.User
-			b.handleAppHome(ctx, team, in)
-			h.Outcome = "skipped:app_home"
-			b.done(h)
+			b.handleAppHome(ctx, team, h, in) // reports h itself, once published
 		default:
 			h.Outcome = "skipped:unhandled"
 			b.done(h)
@@ -538,8 +536,8 @@ func (b *Bot) handle(ctx context.Context, j job) {
 	case slack.InteractionCallback:
 		b.onInteraction(ctx, Handled{EnvelopeID: envelope, Kind: j.kind, Channel: d.Channel.ID, User: d.User.ID}, d)
 	case slack.SlashCommand:
-		b.handleSlash(ctx, d)
-		b.done(Handled{EnvelopeID: envelope, Kind: j.kind, Channel: d.ChannelID, User: d.UserID, Outcome: "replied"})
+		// Reports itself once the reply is posted.
+		b.handleSlash(ctx, Handled{EnvelopeID: envelope, Kind: j.kind, Channel: d.ChannelID, User: d.UserID}, d)
 	default:
 		b.done(Handled{EnvelopeID: envelope, Kind: j.kind, Outcome: "skipped:unhandled"})
 	}

@@ -398,8 +398,12 @@ func TestInvite(t *testing.T) {
 func TestSlashAndHomeSeams(t *testing.T) {
 	h := start(t)
 	d := h.sim.Slash(agent, support, "help")
-	if hd := h.obs.one(t, d.EnvelopeID()); hd.Kind != "slash_command" {
-		t.Errorf("slash: %+v", hd)
+	if hd := h.obs.one(t, d.EnvelopeID()); hd.Kind != "slash_command" || hd.Outcome != "replied" || hd.Err != nil {
+		t.Errorf("slash: %+v, want replied", hd)
+	}
+	// Reported once the reply is posted, not before.
+	if n := len(h.sim.ResponseURLPosts()); n != 1 {
+		t.Errorf("%d response_url posts when the slash command was reported, want 1", n)
 	}
 	posts, err := h.sim.WaitResponseURLPosts(h.ctx(), 1)
 	if err != nil {
@@ -417,8 +421,11 @@ func TestSlashAndHomeSeams(t *testing.T) {
 		t.Errorf("usage error reply = %q, want the UsageError's message", posts[1].Text)
 	}
 	d = h.sim.AppHomeOpened(agent, slacksim.EventOpts{})
-	if hd := h.obs.one(t, d.EventID); hd.Kind != "app_home_opened" {
-		t.Errorf("app home: %+v", hd)
+	if hd := h.obs.one(t, d.EventID); hd.Kind != "app_home_opened" || hd.Outcome != "posted" || hd.Err != nil {
+		t.Errorf("app home: %+v, want posted", hd)
+	}
+	if n := len(h.sim.Calls("views.publish")); n != 1 {
+		t.Errorf("%d views.publish calls when the App Home was reported, want 1", n)
 	}
 }
 

@@ -24,10 +24,13 @@ const (
 // handleAppHome publishes the App Home tab of the user who opened it: their
 // own nudges this week by family and their snooze state; for a manager,
 // also the workspace defaults and each channel's own settings. The view is
-// built on the worker and published off it.
-func (b *Bot) handleAppHome(ctx context.Context, team string, ev *slackevents.AppHomeOpenedEvent) {
+// built on the worker and published off it; h is reported once it is
+// ("posted", with Err if views.publish failed).
+func (b *Bot) handleAppHome(ctx context.Context, team string, h Handled, ev *slackevents.AppHomeOpenedEvent) {
 	if ev.Tab != "" && ev.Tab != "home" {
-		return // the Messages tab
+		h.Outcome = "skipped:messages_tab"
+		b.done(h)
+		return
 	}
 	blocks, err := b.homeView(ctx, team, ev.User)
 	if err != nil {
@@ -43,9 +46,11 @@ func (b *Bot) handleAppHome(ctx context.Context, team string, ev *slackevents.Ap
 			})
 			return err
 		})
+		h.Outcome, h.Err = "posted", err
 		if err != nil {
 			b.log.Warn("app home not published", zap.String("user_id", user), zap.Error(err))
 		}
+		b.done(h)
 	})
 }
 
