@@ -34,11 +34,16 @@ func (c classSet) union(d classSet) classSet { return classSet{c[0] | d[0], c[1]
 type atom struct {
 	mask  classSet
 	words []uint32
+	set   []uint64 // words as a bitmap by id, for atoms with many words
 }
 
 func (a *atom) ok(w uint32, c classSet) bool {
 	if a.mask.meets(c) {
 		return true
+	}
+	if a.set != nil {
+		i := int(w >> 6)
+		return i < len(a.set) && a.set[i]&(1<<(w&63)) != 0
 	}
 	for _, x := range a.words {
 		if x == w {
@@ -329,6 +334,13 @@ func (c *compiler) fillClass(cl classSpec, bit int, seen map[string]bool) error 
 	return nil
 }
 
+func maxU32(a, b uint32) uint32 {
+	if a > b {
+		return a
+	}
+	return b
+}
+
 func builtinIndex(name string) int {
 	for i, n := range builtinClasses {
 		if n == name {
@@ -386,6 +398,20 @@ func (c *compiler) pattern(text string, src srcPos) (pattern, error) {
 	}
 	if emptyAlternative(n) {
 		return p, fmt.Errorf("an alternative in ( | ) can match nothing: write (a|b)? rather than (a|b?)")
+	}
+	for i := range p.atoms {
+		a := &p.atoms[i]
+		if len(a.words) <= 4 {
+			continue
+		}
+		var max uint32
+		for _, w := range a.words {
+			max = maxU32(max, w)
+		}
+		a.set = make([]uint64, max/64+1)
+		for _, w := range a.words {
+			a.set[w>>6] |= 1 << (w & 63)
+		}
 	}
 	p.follow = make([]uint64, len(p.atoms))
 	first, last, nullable := glushkov(n, p.follow)
