@@ -104,6 +104,8 @@ func (b *Bot) retryStore(j job, h Handled, err error) {
 	r := &j.retry
 	if r.storeTries == 0 {
 		r.failedAt = time.Now()
+		b.log.Warn("message put aside: the store is unavailable", zap.String("event_id", h.EventID),
+			zap.String("channel_id", h.Channel), zap.String("user_id", h.User), zap.Error(err))
 		h.Outcome, h.Err = "retrying", err
 		b.done(h)
 	}
