@@ -74,6 +74,7 @@ type pattern struct {
 	reqs   []atom // the mandatory items besides the first, most selective first (at most maxReqs)
 	first  uint64
 	last   uint64
+	any    uint64 // positions that match any token (gaps)
 	follow []uint64
 	src    srcPos
 }
@@ -428,6 +429,11 @@ func (c *compiler) pattern(text string, src srcPos) (pattern, error) {
 		}
 	}
 	p.first, p.last = first, last
+	for i := range p.atoms {
+		if p.atoms[i].mask.has(clsAny) {
+			p.any |= 1 << i
+		}
+	}
 	p.reqs = requiredItems(n, &p)
 	if len(p.reqs) > 0 {
 		p.req, p.hasReq = p.reqs[0], true
@@ -741,8 +747,8 @@ func (p *pattern) longest(toks []token, wid []uint32, cls []classSet, i int) int
 }
 
 func (p *pattern) step(cand uint64, w uint32, c classSet) uint64 {
-	var out uint64
-	for m := cand; m != 0; m &= m - 1 {
+	out := cand & p.any
+	for m := cand &^ p.any; m != 0; m &= m - 1 {
 		k := bits.TrailingZeros64(m)
 		if p.atoms[k].ok(w, c) {
 			out |= 1 << k
