@@ -5,6 +5,13 @@
 // The package is pure: no I/O, no clock, no logger. Everything it needs
 // arrives in a Message and a Rules value, so the same input always yields
 // the same Result.
+//
+// The rules are data: rules.txt, embedded in the binary, is a
+// line-oriented rulebook of word classes ("@you = you, your, ...") and
+// token patterns with optional slots, alternatives and bounded gaps,
+// documented at the top of that file. LoadRules applies a file in the same
+// format (the app reads NUDGE_RULES_FILE) on top of it: it adds rules and
+// switches built-in ones off by id.
 package score
 
 import "time"
