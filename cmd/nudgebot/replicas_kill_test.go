@@ -3,24 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/nudgebot/nudgebot/internal/slacksim"
 )
-
-// pendingFix skips t unless NUDGE_TEST_PENDING_FIXES=1: t asserts what
-// DESIGN asks and the bot does not do yet, and the request for the fix is
-// in /work/briefs/requests-slackbot.md. Run it with the variable set to
-// see it fail; drop the call once the fix lands.
-func pendingFix(t *testing.T, request string) {
-	t.Helper()
-	if os.Getenv("NUDGE_TEST_PENDING_FIXES") != "1" {
-		t.Skipf("pending a fix in internal/slackbot (%s); NUDGE_TEST_PENDING_FIXES=1 runs it", request)
-	}
-}
 
 // stream is a run of argumentative messages, one per agent, spread over
 // a few channels so that both replicas' workers take part.
@@ -192,7 +180,6 @@ func TestReplicaSIGKILL(t *testing.T) {
 		t.Errorf("waiting for b to nudge the messages sent after the kill: %v", err)
 	}
 	t.Run("exactly once", func(t *testing.T) {
-		pendingFix(t, "requests-slackbot.md: claim an event with a lease")
 		// b takes over what a died holding once a's lease runs out.
 		ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 		defer cancel()
@@ -226,7 +213,6 @@ func TestReplicaSIGKILL(t *testing.T) {
 // its nudge is posted (held by a 429); the same event then reaches b, as
 // Slack's copy to a second connection would. b must nudge it.
 func TestReplicaSIGKILLClaimant(t *testing.T) {
-	pendingFix(t, "requests-slackbot.md: claim an event with a lease")
 	dsn := pgSchema(t)
 	sim := slacksim.Start(t, slacksim.Options{})
 	world(sim, []string{"CKILL"}, []string{"UKILL"})

@@ -165,7 +165,6 @@ func TestStoreOutage(t *testing.T) {
 	}
 
 	t.Run("sent during the outage", func(t *testing.T) {
-		pendingFix(t, "requests-slackbot.md: retry a message whose store call is unavailable")
 		// Long enough for a retry's backoff to reach the restored store.
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
