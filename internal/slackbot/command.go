@@ -41,9 +41,11 @@ func (b *Bot) runCommand(ctx context.Context, team, channel, user, text string) 
 		var ue *slash.UsageError
 		if errors.As(err, &ue) {
 			log.Info("slash usage error", zap.String("command", ue.Kind.String()), zap.Error(err))
+			b.m.slash.WithLabelValues(kindLabel(ue.Kind), "usage").Inc()
 			return reply{Text: ue.Message()}
 		}
 		log.Error("slash parse", zap.Error(err))
+		b.m.slash.WithLabelValues("unknown", "error").Inc()
 		return reply{Text: somethingWrong}
 	}
 	log = log.With(zap.String("command", cmd.Kind.String()))
@@ -52,24 +54,37 @@ func (b *Bot) runCommand(ctx context.Context, team, channel, user, text string) 
 		ok, err := b.isManager(ctx, user)
 		if err != nil {
 			log.Warn("slash: manager check failed", zap.Error(err))
+			b.m.slash.WithLabelValues(cmd.Kind.String(), "error").Inc()
 			return reply{Text: somethingWrong}
 		}
 		if !ok {
 			log.Info("slash refused: not a manager")
+			b.m.slash.WithLabelValues(cmd.Kind.String(), "refused").Inc()
 			return reply{Text: fmt.Sprintf(notManager, refusedWhat(cmd))}
 		}
 	}
 	if channelLevel(cmd) && isDM(channel) {
+		b.m.slash.WithLabelValues(cmd.Kind.String(), "usage").Inc()
 		return reply{Text: fmt.Sprintf(notHere, cmd.Kind)}
 	}
 
 	r, err := b.execute(ctx, team, channel, user, cmd)
 	if err != nil {
 		log.Error("slash command failed", zap.Error(err))
+		b.m.slash.WithLabelValues(cmd.Kind.String(), "error").Inc()
 		return reply{Text: somethingWrong}
 	}
+	b.m.slash.WithLabelValues(cmd.Kind.String(), "ok").Inc()
 	log.Debug("slash command answered")
 	return r
+}
+
+// kindLabel is a command's metric label: unknown subcommands share one.
+func kindLabel(k slash.Kind) string {
+	if k == 0 {
+		return "unknown"
+	}
+	return k.String()
 }
 
 // execute carries out a parsed, permitted command.

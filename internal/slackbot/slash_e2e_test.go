@@ -212,6 +212,14 @@ func TestSlashNonManagerChangesNothing(t *testing.T) {
 	if n := refused.Len(); n != len(commands) {
 		t.Errorf("%d refusals of %s logged, want %d", n, agent, len(commands))
 	}
+	// The refusals are counted too: three people, each command once.
+	if got := h.metric("nudgebot_slash_commands_total", map[string]string{"command": "threshold", "outcome": "refused"}); got != 6 {
+		t.Errorf("refused threshold commands counted = %v, want 6 (threshold and threshold default, by 3 people)", got)
+	}
+	h.slash(agent, support, "frobnicate")
+	if got := h.metric("nudgebot_slash_commands_total", map[string]string{"command": "unknown", "outcome": "usage"}); got != 1 {
+		t.Errorf("unknown subcommands counted = %v, want 1", got)
+	}
 	// Everyone may still use the commands that are for everyone.
 	says(t, h.slash(agent, support, "status"), "Threshold*: 0.6")
 	says(t, h.slash(agent, support, "help"), "For managers")
