@@ -36,9 +36,9 @@ func genDays(b *testing.B, n int) (days [][]byte, msgs int) {
 	return days, n
 }
 
-// BenchmarkDecodeDay compares the scanner with a stock encoding/json
-// Token/More/Decode loop into a struct of the same fields, on real-sized
-// messages (blocks, user_profile).
+// BenchmarkDecodeDay compares decodeDay (goccy/go-json) with a stock
+// encoding/json Token/More/Decode loop into a struct of the same fields, on
+// real-sized messages (blocks, user_profile).
 func BenchmarkDecodeDay(b *testing.B) {
 	days, n := genDays(b, 20_000)
 	size := 0
@@ -60,7 +60,7 @@ func BenchmarkDecodeDay(b *testing.B) {
 		}
 		b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
 	}
-	b.Run("scanner", func(b *testing.B) {
+	b.Run("goccy", func(b *testing.B) {
 		var raw []rawMessage
 		run(b, func(d []byte) int {
 			var err error
