@@ -197,3 +197,42 @@ func TestProbe5Corpus(t *testing.T) {
 		t.Errorf("probe5 f1 %.3f, fpr %.3f: the rules don't generalise", m.f1(), m.fpr())
 	}
 }
+
+// TestTune1Corpus reports the scorer on testdata/tune1.jsonl, a tuning
+// corpus from other domains written apart from the scorer (untuned:
+// P=0.920 R=0.164 F1=0.279 FPR=0.012). It is tuned on.
+func TestTune1Corpus(t *testing.T) {
+	rows := readCorpus(t, filepath.Join("testdata", "tune1.jsonl"))
+	m := measure(t, rows, 0.6)
+	if m.precision() < 0.9 || m.fpr() > 0.05 {
+		t.Errorf("tune1 precision %.3f, fpr %.3f", m.precision(), m.fpr())
+	}
+}
+
+// TestTune2Corpus reports only the summary on testdata/tune2.jsonl, the
+// second corpus written apart from the scorer, kept as a held-out check:
+// its lines are not logged, so they can't be tuned on by reading them.
+// Untuned: P=0.912 R=0.223 F1=0.358 FPR=0.019; after the tune1 round:
+// P=0.896 R=0.309 F1=0.460 FPR=0.031.
+func TestTune2Corpus(t *testing.T) {
+	rows := readCorpus(t, filepath.Join("testdata", "tune2.jsonl"))
+	rules := DefaultRules()
+	var m metrics
+	for _, r := range rows {
+		got := Evaluate(Message{Text: r.Text, Context: r.Context}, rules).Nudge(0.6)
+		switch {
+		case r.Label == "nudge" && got:
+			m.tp++
+		case r.Label == "nudge":
+			m.fn++
+		case got:
+			m.fp++
+		default:
+			m.tn++
+		}
+	}
+	t.Logf("precision=%.3f recall=%.3f f1=%.3f fpr=%.3f n=%d", m.precision(), m.recall(), m.f1(), m.fpr(), len(rows))
+	if m.precision() < 0.8 || m.fpr() > 0.05 {
+		t.Errorf("tune2 precision %.3f, fpr %.3f", m.precision(), m.fpr())
+	}
+}

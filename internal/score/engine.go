@@ -140,6 +140,7 @@ func (b *ruleBits) has(i int) bool { return b[i>>6]&(1<<(i&63)) != 0 }
 
 type hitTmp struct {
 	rule       int32
+	pat        int32
 	start, end int32
 }
 
@@ -147,7 +148,8 @@ type scratch struct {
 	toks      [maxSent + 1]token
 	wid       [maxSent + 1]uint32
 	cls       [maxSent + 1]classSet
-	matched   ruleBits
+	matched   ruleBits // rules with a hit
+	twice     ruleBits // rules with a second hit (another pattern, another span)
 	excepted  ruleBits
 	famExcept uint16
 	hits      [maxHits]hitTmp
@@ -164,11 +166,23 @@ type scratch struct {
 // (false positives allowed: see bucketRequirements).
 func (st *scratch) present(a *atom) bool { return a.mask.meets(st.sentCls) }
 
+// secondHit reports whether h may count as its rule's second hit: another
+// of the rule's patterns, over a span that doesn't overlap the first.
+func (st *scratch) secondHit(h hitTmp) bool {
+	for _, g := range st.hits[:st.nh] {
+		if g.rule == h.rule {
+			return g.pat != h.pat && (h.start >= g.end || h.end <= g.start)
+		}
+	}
+	return false
+}
+
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 
 func (st *scratch) reset(nrules int) {
 	n := (nrules + 63) / 64
 	clear(st.matched[:n])
+	clear(st.twice[:n])
 	clear(st.excepted[:n])
 	st.famExcept = 0
 	st.nh = 0
@@ -313,7 +327,7 @@ func (r *Rules) try(rs *ruleset, pi int32, st *scratch, n, i int, off FamilySet)
 	p := &rs.pats[pi]
 	switch p.kind {
 	case pkMatch:
-		if st.matched.has(int(p.rule)) {
+		if st.twice.has(int(p.rule)) {
 			return
 		}
 		if off&r.rules[p.rule].famBit != 0 {
@@ -334,12 +348,19 @@ func (r *Rules) try(rs *ruleset, pi int32, st *scratch, n, i int, off FamilySet)
 	}
 	switch p.kind {
 	case pkMatch:
+		h := hitTmp{rule: p.rule, pat: pi, start: st.toks[i].start, end: st.toks[end-1].end}
+		if st.matched.has(int(p.rule)) && !st.secondHit(h) {
+			return
+		}
 		if ru := &r.rules[p.rule]; ru.echo && !r.echo(st, i, end, n, ru.echoNear) {
 			return
 		}
+		if st.matched.has(int(p.rule)) {
+			st.twice.set(int(p.rule))
+		}
 		st.matched.set(int(p.rule))
 		if st.nh < maxHits {
-			st.hits[st.nh] = hitTmp{rule: p.rule, start: st.toks[i].start, end: st.toks[end-1].end}
+			st.hits[st.nh] = h
 			st.nh++
 		}
 	case pkUnless:
