@@ -330,3 +330,90 @@ func TestEvaluateConcurrent(t *testing.T) {
 		<-done
 	}
 }
+
+func TestOpeners(t *testing.T) {
+	// An anchored rule also starts after openers and commas.
+	file := "@opener += ahem\nrule t.start spar 0.9\n  match ^ banana split\n"
+	rules, err := LoadRules(strings.NewReader(file), "t.rules")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		give string
+		want bool
+	}{
+		{"Banana split.", true},
+		{"Honestly, banana split.", true},
+		{"Ok so, well, banana split!", true},
+		{"Ahem, banana split.", true}, // an opener added by a user's file
+		{"I want a banana split.", false},
+	}
+	for _, tt := range tests {
+		if got := hit2(rules, tt.give, "t.start"); got != tt.want {
+			t.Errorf("t.start on %q = %v, want %v", tt.give, got, tt.want)
+		}
+	}
+}
+
+func TestEchoStems(t *testing.T) {
+	file := "rule t.echo contradict 0.9\n  signal echo-near\n  match (not|didn't|did not) *2\n"
+	rules, err := LoadRules(strings.NewReader(file), "t.rules")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		text, ctx string
+		want      bool
+	}{
+		{"It did not bounce.", "my deposit bounced", true},
+		{"The speeds are not dropping.", "speeds keep dropping", true},
+		{"It did not bounce.", "did my deposit bounce?", false}, // a question claims nothing
+		{"It did not arrive late.", "my deposit bounced", false},
+	}
+	for _, tt := range tests {
+		var got bool
+		for _, h := range Evaluate(Message{Text: tt.text, Context: tt.ctx}, rules).Hits {
+			got = got || h.RuleID == "t.echo"
+		}
+		if got != tt.want {
+			t.Errorf("t.echo on %q after %q = %v, want %v", tt.text, tt.ctx, got, tt.want)
+		}
+	}
+}
+
+func TestSecondHit(t *testing.T) {
+	// Two different cues of one rule count twice; the same cue, or an
+	// overlapping one, counts once.
+	file := "rule t.two defend 0.5\n  match rock solid\n  match never fails\n  match rock solid and\n"
+	rules, err := LoadRules(strings.NewReader(file), "t.rules")
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := func(text string) int {
+		n := 0
+		for _, h := range Evaluate(Message{Text: text}, rules).Hits {
+			if h.RuleID == "t.two" {
+				n++
+			}
+		}
+		return n
+	}
+	tests := []struct {
+		give string
+		want int
+	}{
+		{"It is rock solid.", 1},
+		{"It is rock solid. It never fails.", 2},
+		{"Rock solid, rock solid, rock solid.", 1}, // the same pattern again
+		{"It is rock solid and fine.", 1},          // overlapping spans
+	}
+	for _, tt := range tests {
+		if got := count(tt.give); got != tt.want {
+			t.Errorf("hits of t.two on %q = %d, want %d", tt.give, got, tt.want)
+		}
+	}
+	res := Evaluate(Message{Text: "It is rock solid. It never fails."}, rules)
+	if want := 1 - 0.5*0.5; res.Score < want-1e-9 {
+		t.Errorf("two cues at 0.5: score %v, want at least %v", res.Score, want)
+	}
+}
