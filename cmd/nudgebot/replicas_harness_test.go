@@ -4,14 +4,11 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"strconv"
@@ -33,54 +30,6 @@ const (
 	// replicaWait bounds each wait on a replica: start, a nudge, an exit.
 	replicaWait = 20 * time.Second
 )
-
-// pgURL returns NUDGE_TEST_POSTGRES_URL or skips t.
-func pgURL(t testing.TB) string {
-	t.Helper()
-	u := os.Getenv("NUDGE_TEST_POSTGRES_URL")
-	if u == "" {
-		t.Skip("NUDGE_TEST_POSTGRES_URL not set")
-	}
-	return u
-}
-
-// pgSchema creates an empty schema for t, drops it when t ends, and
-// returns the test database's URL with its search_path set to it.
-func pgSchema(t testing.TB) string {
-	t.Helper()
-	base := pgURL(t)
-	ctx := context.Background()
-	b := make([]byte, 6)
-	rand.Read(b)
-	schema := "replicas_" + hex.EncodeToString(b)
-	admin, err := pgx.Connect(ctx, base)
-	if err != nil {
-		t.Fatalf("connecting to PostgreSQL: %v", err)
-	}
-	defer admin.Close(ctx)
-	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatalf("creating schema: %v", err)
-	}
-	t.Cleanup(func() {
-		c, err := pgx.Connect(ctx, base)
-		if err != nil {
-			t.Errorf("dropping schema %s: %v", schema, err)
-			return
-		}
-		defer c.Close(ctx)
-		if _, err := c.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Errorf("dropping schema %s: %v", schema, err)
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
 
 // pgCount runs a count(*) query against dsn.
 func pgCount(t testing.TB, dsn, query string, args ...any) int {

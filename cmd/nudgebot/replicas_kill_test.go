@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/nudgebot/nudgebot/internal/slacksim"
+	"github.com/nudgebot/nudgebot/internal/store/postgres/pgtest"
 )
 
 // stream is a run of argumentative messages, one per agent, spread over
@@ -80,7 +81,7 @@ func (s stream) play(n int, gap time.Duration, to func(i int) slacksim.Target, s
 // acked; Slack (the sim) redelivers the ones it did not ack to the other
 // replica; so every message is nudged exactly once.
 func TestReplicaSIGTERM(t *testing.T) {
-	dsn := pgSchema(t)
+	dsn := pgtest.Schema(t, "replicas")
 	sim := slacksim.Start(t, slacksim.Options{Redeliver: true, AckTimeout: time.Second})
 	const steady, burst = 60, 30
 	s := newStream(sim, 6, (steady+burst)/6)
@@ -147,7 +148,7 @@ func ackedOn(sim *slacksim.Sim, conn int) int {
 // TestReplicaSIGKILLClaimant); the exact-once check of the whole stream
 // waits for that fix.
 func TestReplicaSIGKILL(t *testing.T) {
-	dsn := pgSchema(t)
+	dsn := pgtest.Schema(t, "replicas")
 	sim := slacksim.Start(t, slacksim.Options{Redeliver: true, AckTimeout: time.Second})
 	s := newStream(sim, 4, 25)
 	env := replicaEnv(sim, dsn)
@@ -213,7 +214,7 @@ func TestReplicaSIGKILL(t *testing.T) {
 // its nudge is posted (held by a 429); the same event then reaches b, as
 // Slack's copy to a second connection would. b must nudge it.
 func TestReplicaSIGKILLClaimant(t *testing.T) {
-	dsn := pgSchema(t)
+	dsn := pgtest.Schema(t, "replicas")
 	sim := slacksim.Start(t, slacksim.Options{})
 	world(sim, []string{"CKILL"}, []string{"UKILL"})
 	env := replicaEnv(sim, dsn)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/nudgebot/nudgebot/internal/slacksim"
+	"github.com/nudgebot/nudgebot/internal/store/postgres/pgtest"
 )
 
 // TestLoadReplicas measures two `nudgebot run` processes sharing one
@@ -35,7 +36,7 @@ func TestLoadReplicas(t *testing.T) {
 		lines = append(lines, loadReplicas(t, "sqlite x1", 1, filepath.Join(t.TempDir(), "load.db"), n, rate))
 	})
 	t.Run("postgres, two replicas, every event to both", func(t *testing.T) {
-		lines = append(lines, loadReplicas(t, "postgres x2", 2, pgSchema(t), n, rate))
+		lines = append(lines, loadReplicas(t, "postgres x2", 2, pgtest.Schema(t, "replicas"), n, rate))
 	})
 	t.Logf("%d agent messages paced at %d/s, every fourth argumentative:", n, rate)
 	for _, l := range lines {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/nudgebot/nudgebot/internal/slacksim"
+	"github.com/nudgebot/nudgebot/internal/store/postgres/pgtest"
 	"github.com/nudgebot/nudgebot/internal/store/storetest"
 )
 
@@ -20,7 +21,7 @@ import (
 // both, are nudged once each. Messages sent during the cut are dropped
 // today; that check waits for the bot to retry them.
 func TestReplicaStoreOutage(t *testing.T) {
-	dsn := pgSchema(t)
+	dsn := pgtest.Schema(t, "replicas")
 	u, err := url.Parse(dsn)
 	if err != nil {
 		t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 	"github.com/nudgebot/nudgebot/internal/slacksim"
 	"github.com/nudgebot/nudgebot/internal/store"
 	"github.com/nudgebot/nudgebot/internal/store/postgres"
+	"github.com/nudgebot/nudgebot/internal/store/postgres/pgtest"
 )
 
 // These tests start real `nudgebot run` processes, each with its own
@@ -43,7 +44,7 @@ func openStore(t *testing.T, dsn string) store.Store {
 // written by one is in force on the other for the next message; and the
 // pruning at start removes expired event IDs and old records.
 func TestReplicasActAsOne(t *testing.T) {
-	dsn := pgSchema(t)
+	dsn := pgtest.Schema(t, "replicas")
 	ctx := context.Background()
 	st := openStore(t, dsn)
 	now := time.Now()

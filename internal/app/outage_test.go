@@ -2,76 +2,16 @@ package app_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"net/http"
-	"net/url"
 	"os"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/nudgebot/nudgebot/internal/app"
 	"github.com/nudgebot/nudgebot/internal/slacksim"
-	"github.com/nudgebot/nudgebot/internal/store/storetest"
+	"github.com/nudgebot/nudgebot/internal/store/postgres/pgtest"
 )
-
-// pgSchemaURL creates an empty schema for t in NUDGE_TEST_POSTGRES_URL's
-// database (skipping t when it is unset), drops it when t ends, and
-// returns the URL with its search_path set to it.
-func pgSchemaURL(t testing.TB) string {
-	t.Helper()
-	base := os.Getenv("NUDGE_TEST_POSTGRES_URL")
-	if base == "" {
-		t.Skip("NUDGE_TEST_POSTGRES_URL not set")
-	}
-	ctx := context.Background()
-	b := make([]byte, 6)
-	rand.Read(b)
-	schema := "app_" + hex.EncodeToString(b)
-	admin, err := pgx.Connect(ctx, base)
-	if err != nil {
-		t.Fatalf("connecting to PostgreSQL: %v", err)
-	}
-	defer admin.Close(ctx)
-	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatalf("creating schema: %v", err)
-	}
-	t.Cleanup(func() {
-		c, err := pgx.Connect(ctx, base)
-		if err != nil {
-			t.Errorf("dropping schema %s: %v", schema, err)
-			return
-		}
-		defer c.Close(ctx)
-		if _, err := c.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Errorf("dropping schema %s: %v", schema, err)
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
-
-// viaProxy returns dsn with its host:port replaced by a storetest.Proxy
-// in front of it.
-func viaProxy(t testing.TB, dsn string) (string, *storetest.Proxy) {
-	t.Helper()
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := storetest.NewProxy(t, u.Host)
-	u.Host = p.Addr()
-	return u.String(), p
-}
 
 // status GETs url and returns its status code.
 func status(t testing.TB, url string) int {
@@ -106,7 +46,7 @@ func until(t testing.TB, d time.Duration, what string, cond func() bool) {
 // store.ErrUnavailable); the "sent during the outage" subtest asks for
 // them to be nudged once after the restore.
 func TestStoreOutage(t *testing.T) {
-	dsn, proxy := viaProxy(t, pgSchemaURL(t))
+	dsn, proxy := pgtest.ViaProxy(t, pgtest.Schema(t, "app"))
 	sim := newSim(t)
 	cfg := simConfig(t, sim)
 	cfg.Store = dsn

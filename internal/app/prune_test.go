@@ -11,6 +11,7 @@ import (
 
 	"github.com/nudgebot/nudgebot/internal/app"
 	"github.com/nudgebot/nudgebot/internal/slacksim"
+	"github.com/nudgebot/nudgebot/internal/store/postgres/pgtest"
 )
 
 // counter counts a table's rows in the store a test runs on.
@@ -63,7 +64,7 @@ func TestPruneAtStart(t *testing.T) {
 			return p, sqliteCounter(p)
 		}},
 		{"postgres", func(t *testing.T) (string, counter) {
-			dsn := pgSchemaURL(t)
+			dsn := pgtest.Schema(t, "app")
 			return dsn, pgCounter(dsn)
 		}},
 	}

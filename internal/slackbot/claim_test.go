@@ -2,19 +2,14 @@ package slackbot_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"net/url"
-	"os"
 	"testing"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/nudgebot/nudgebot/internal/slackbot"
 	"github.com/nudgebot/nudgebot/internal/slacksim"
 	"github.com/nudgebot/nudgebot/internal/store"
 	"github.com/nudgebot/nudgebot/internal/store/postgres"
+	"github.com/nudgebot/nudgebot/internal/store/postgres/pgtest"
 	"github.com/nudgebot/nudgebot/internal/store/storetest"
 )
 
@@ -127,41 +122,8 @@ func TestPostFailedIsRecorded(t *testing.T) {
 // NUDGE_TEST_POSTGRES_URL.
 func pgBehindProxy(t *testing.T) (store.Store, *storetest.Proxy) {
 	t.Helper()
-	base := os.Getenv("NUDGE_TEST_POSTGRES_URL")
-	if base == "" {
-		t.Skip("NUDGE_TEST_POSTGRES_URL not set")
-	}
-	ctx := context.Background()
-	b := make([]byte, 6)
-	rand.Read(b)
-	schema := "slackbot_" + hex.EncodeToString(b)
-	admin, err := pgx.Connect(ctx, base)
-	if err != nil {
-		t.Fatalf("connecting to PostgreSQL: %v", err)
-	}
-	defer admin.Close(ctx)
-	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		c, err := pgx.Connect(ctx, base)
-		if err != nil {
-			t.Errorf("dropping schema %s: %v", schema, err)
-			return
-		}
-		defer c.Close(ctx)
-		c.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE")
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := storetest.NewProxy(t, u.Host)
-	u.Host = p.Addr()
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	s, err := postgres.Open(ctx, u.String())
+	dsn, p := pgtest.ViaProxy(t, pgtest.Schema(t, "slackbot"))
+	s, err := postgres.Open(context.Background(), dsn)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/nudgebot/nudgebot/internal/score"
 	"github.com/nudgebot/nudgebot/internal/slacksim"
 	"github.com/nudgebot/nudgebot/internal/store/sqlite"
+	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 )
 
@@ -35,7 +36,12 @@ func FuzzRunCommand(f *testing.F) {
 	}
 	f.Cleanup(func() { st.Close() })
 	now := time.Date(2026, 3, 4, 10, 0, 0, 0, time.UTC)
+	m, err := newMetrics(prometheus.NewRegistry())
+	if err != nil {
+		f.Fatal(err)
+	}
 	b := &Bot{
+		m:        m,
 		store:    st,
 		rules:    score.DefaultRules(),
 		log:      zap.NewNop(),

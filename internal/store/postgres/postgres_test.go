@@ -2,12 +2,9 @@ package postgres_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"net"
 	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -17,60 +14,9 @@ import (
 
 	"github.com/nudgebot/nudgebot/internal/store"
 	"github.com/nudgebot/nudgebot/internal/store/postgres"
+	"github.com/nudgebot/nudgebot/internal/store/postgres/pgtest"
 	"github.com/nudgebot/nudgebot/internal/store/storetest"
 )
-
-// testURL returns NUDGE_TEST_POSTGRES_URL or skips t.
-func testURL(t testing.TB) string {
-	t.Helper()
-	u := os.Getenv("NUDGE_TEST_POSTGRES_URL")
-	if u == "" {
-		t.Skip("NUDGE_TEST_POSTGRES_URL not set")
-	}
-	return u
-}
-
-// freshSchema creates an empty schema t_<random>, drops it when t ends,
-// and returns dsn with its search_path set to it.
-func freshSchema(t testing.TB, dsn string) string {
-	t.Helper()
-	ctx := context.Background()
-	b := make([]byte, 6)
-	rand.Read(b)
-	schema := "t_" + hex.EncodeToString(b)
-	admin, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatalf("connecting to %s: %v", dsn, err)
-	}
-	defer admin.Close(ctx)
-	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatalf("creating schema: %v", err)
-	}
-	t.Cleanup(func() {
-		c, err := pgx.Connect(ctx, dsn)
-		if err != nil {
-			t.Errorf("dropping schema %s: %v", schema, err)
-			return
-		}
-		defer c.Close(ctx)
-		if _, err := c.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Errorf("dropping schema %s: %v", schema, err)
-		}
-	})
-	return withParam(t, dsn, "search_path", schema)
-}
-
-func withParam(t testing.TB, dsn, key, value string) string {
-	t.Helper()
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatalf("parsing %s: %v", dsn, err)
-	}
-	q := u.Query()
-	q.Set(key, value)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
 
 func withHost(t testing.TB, dsn, hostport string) string {
 	t.Helper()
@@ -94,23 +40,23 @@ func mustOpen(t testing.TB, dsn string) *postgres.Store {
 
 func mustOpenFreshSchema(t testing.TB, dsn string) *postgres.Store {
 	t.Helper()
-	return mustOpen(t, freshSchema(t, dsn))
+	return mustOpen(t, pgtest.SchemaIn(t, dsn, "t"))
 }
 
 func TestStore(t *testing.T) {
-	dsn := testURL(t)
+	dsn := pgtest.URL(t)
 	storetest.Run(t, func(t *testing.T) store.Store {
 		return mustOpenFreshSchema(t, dsn)
 	})
 }
 
 func BenchmarkMessage(b *testing.B) {
-	dsn := testURL(b)
+	dsn := pgtest.URL(b)
 	storetest.Bench(b, func(b *testing.B) store.Store { return mustOpenFreshSchema(b, dsn) })
 }
 
 func TestPostgresqlScheme(t *testing.T) {
-	dsn := freshSchema(t, testURL(t))
+	dsn := pgtest.SchemaIn(t, pgtest.URL(t), "t")
 	u, err := url.Parse(dsn)
 	if err != nil {
 		t.Fatal(err)
@@ -125,8 +71,8 @@ func TestPostgresqlScheme(t *testing.T) {
 // TestSearchPath checks that the tables go to the URL's schema and
 // nowhere else.
 func TestSearchPath(t *testing.T) {
-	base := testURL(t)
-	dsn := freshSchema(t, base)
+	base := pgtest.URL(t)
+	dsn := pgtest.SchemaIn(t, base, "t")
 	mustOpen(t, dsn)
 	schema, _ := url.Parse(dsn)
 	c, err := pgx.Connect(t.Context(), base)
@@ -149,7 +95,7 @@ func TestSearchPath(t *testing.T) {
 // TestConcurrentOpen starts replicas at once on a fresh schema: the
 // migration lock lets one migrate while the others wait.
 func TestConcurrentOpen(t *testing.T) {
-	dsn := freshSchema(t, testURL(t))
+	dsn := pgtest.SchemaIn(t, pgtest.URL(t), "t")
 	const n = 4
 	var wg sync.WaitGroup
 	errs := make([]error, n)
@@ -178,7 +124,7 @@ func TestConcurrentOpen(t *testing.T) {
 // TestReplicasRace races two Store values, like two replicas, on one
 // schema: each decision has exactly one winner.
 func TestReplicasRace(t *testing.T) {
-	dsn := freshSchema(t, testURL(t))
+	dsn := pgtest.SchemaIn(t, pgtest.URL(t), "t")
 	a, b := mustOpen(t, dsn), mustOpen(t, dsn)
 	now := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 	race := func(name string, f func(s store.Store) (bool, error)) {
@@ -249,7 +195,7 @@ func freePort(t *testing.T) string {
 }
 
 func TestOpenUnavailable(t *testing.T) {
-	dsn := withParam(t, withHost(t, testURL(t), freePort(t)), "connect_timeout", "2")
+	dsn := pgtest.WithParam(t, withHost(t, pgtest.URL(t), freePort(t)), "connect_timeout", "2")
 	start := time.Now()
 	s, err := postgres.Open(t.Context(), dsn)
 	if err == nil {
@@ -294,7 +240,7 @@ func TestOpenDeadlineUnavailable(t *testing.T) {
 	}()
 	ctx, cancel := context.WithTimeout(t.Context(), 500*time.Millisecond)
 	defer cancel()
-	s, err := postgres.Open(ctx, withHost(t, testURL(t), ln.Addr().String()))
+	s, err := postgres.Open(ctx, withHost(t, pgtest.URL(t), ln.Addr().String()))
 	if err == nil {
 		s.Close()
 		t.Fatal("Open() against a silent server = nil error")
@@ -321,13 +267,13 @@ func TestOpenBadURL(t *testing.T) {
 // back: calls fail with ErrUnavailable meanwhile, and the same Store
 // recovers without reopening.
 func TestOutage(t *testing.T) {
-	dsn := freshSchema(t, testURL(t))
+	dsn := pgtest.SchemaIn(t, pgtest.URL(t), "t")
 	u, err := url.Parse(dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
 	proxy := storetest.NewProxy(t, u.Host)
-	s := mustOpen(t, withParam(t, withHost(t, dsn, proxy.Addr()), "connect_timeout", "2"))
+	s := mustOpen(t, pgtest.WithParam(t, withHost(t, dsn, proxy.Addr()), "connect_timeout", "2"))
 	ctx := t.Context()
 	now := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 	if err := s.Ping(ctx); err != nil {
@@ -358,7 +304,7 @@ func TestOutage(t *testing.T) {
 // TestOutageIdle is TestOutage with the Store idle across the outage, the
 // common case: its pooled connections died while nobody used them.
 func TestOutageIdle(t *testing.T) {
-	dsn := freshSchema(t, testURL(t))
+	dsn := pgtest.SchemaIn(t, pgtest.URL(t), "t")
 	u, err := url.Parse(dsn)
 	if err != nil {
 		t.Fatal(err)
@@ -378,8 +324,8 @@ func TestOutageIdle(t *testing.T) {
 }
 
 func TestSchemaHasNoText(t *testing.T) {
-	base := testURL(t)
-	dsn := freshSchema(t, base)
+	base := pgtest.URL(t)
+	dsn := pgtest.SchemaIn(t, base, "t")
 	mustOpen(t, dsn)
 	u, _ := url.Parse(dsn)
 	c, err := pgx.Connect(t.Context(), base)
@@ -407,8 +353,8 @@ func TestSchemaHasNoText(t *testing.T) {
 // TestMigrationLockPerSchema holds the migration lock of one schema: Open
 // on another schema does not wait for it, Open on the locked one does.
 func TestMigrationLockPerSchema(t *testing.T) {
-	base := testURL(t)
-	locked, free := freshSchema(t, base), freshSchema(t, base)
+	base := pgtest.URL(t)
+	locked, free := pgtest.SchemaIn(t, base, "t"), pgtest.SchemaIn(t, base, "t")
 	u, err := url.Parse(locked)
 	if err != nil {
 		t.Fatal(err)
@@ -442,7 +388,7 @@ func TestMigrationLockPerSchema(t *testing.T) {
 }
 
 func TestClosed(t *testing.T) {
-	s, err := postgres.Open(t.Context(), freshSchema(t, testURL(t)))
+	s, err := postgres.Open(t.Context(), pgtest.SchemaIn(t, pgtest.URL(t), "t"))
 	if err != nil {
 		t.Fatalf("Open() = %v", err)
 	}
