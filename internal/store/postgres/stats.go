@@ -1,10 +1,8 @@
 package postgres
 
 import (
-	"cmp"
 	"context"
 	"fmt"
-	"slices"
 	"strconv"
 	"time"
 
@@ -32,64 +30,25 @@ func (s *Store) Stats(ctx context.Context, q store.Since) (store.Stats, error) {
 }
 
 func stats(ctx context.Context, tx pgx.Tx, q store.Since) (store.Stats, error) {
-	var st store.Stats
 	where, args := nudgeFilter("n.", q)
-
-	fams := map[string]*store.FamilyStats{}
-	type ruleKey struct{ rule, family string }
-	rules := map[ruleKey]*store.RuleStats{}
-	family := func(f string) *store.FamilyStats {
-		if fams[f] == nil {
-			fams[f] = &store.FamilyStats{Family: f}
-		}
-		return fams[f]
-	}
-	rule := func(r, f string) *store.RuleStats {
-		k := ruleKey{r, f}
-		if rules[k] == nil {
-			rules[k] = &store.RuleStats{RuleID: r, Family: f}
-		}
-		return rules[k]
-	}
+	t := store.NewTally()
 
 	rows, err := tx.Query(ctx,
 		`SELECT n.family, n.rule_id, n.outcome, count(*), count(n.escalated), count(*) FILTER (WHERE n.escalated)
 		FROM nudges n WHERE `+where+` GROUP BY n.family, n.rule_id, n.outcome`, args...)
 	if err != nil {
-		return st, err
+		return store.Stats{}, err
 	}
 	var (
 		fam, rid, outcome           string
 		count, replied, escalations int
 	)
 	_, err = pgx.ForEachRow(rows, []any{&fam, &rid, &outcome, &count, &replied, &escalations}, func() error {
-		f, r := family(fam), rule(rid, fam)
-		switch store.Outcome(outcome) {
-		case store.Sent:
-			st.Sent += count
-			f.Sent += count
-			r.Sent += count
-			st.Nudged.Messages += count
-			st.Nudged.Replied += replied
-			st.Nudged.Escalated += escalations
-		case store.Shadowed:
-			st.Shadowed += count
-			f.Shadowed += count
-		case store.Withheld:
-			st.Withheld += count
-			f.Withheld += count
-			st.Control.Messages += count
-			st.Control.Replied += replied
-			st.Control.Escalated += escalations
-		case store.Capped:
-			st.Capped += count
-		case store.Failed:
-			st.Failed += count
-		}
+		t.AddNudges(fam, rid, store.Outcome(outcome), count, replied, escalations)
 		return nil
 	})
 	if err != nil {
-		return st, err
+		return store.Stats{}, err
 	}
 
 	rows, err = tx.Query(ctx,
@@ -97,31 +56,23 @@ func stats(ctx context.Context, tx pgx.Tx, q store.Since) (store.Stats, error) {
 		FROM feedback f JOIN nudges n ON n.id = f.nudge_id
 		WHERE `+where+` GROUP BY n.family, n.rule_id, f.helpful`, args...)
 	if err != nil {
-		return st, err
+		return store.Stats{}, err
 	}
 	var helpful bool
 	_, err = pgx.ForEachRow(rows, []any{&fam, &rid, &helpful, &count}, func() error {
-		f, r := family(fam), rule(rid, fam)
-		if helpful {
-			st.Helpful += count
-			f.Helpful += count
-			r.Helpful += count
-		} else {
-			st.NotHelpful += count
-			f.NotHelpful += count
-			r.NotHelpful += count
-		}
+		t.AddFeedback(fam, rid, helpful, count)
 		return nil
 	})
 	if err != nil {
-		return st, err
+		return store.Stats{}, err
 	}
 
+	var agents, scored int
 	err = tx.QueryRow(ctx,
 		`SELECT count(DISTINCT n.user_id) FROM nudges n WHERE `+where+` AND n.outcome = 'sent'`,
-		args...).Scan(&st.Agents)
+		args...).Scan(&agents)
 	if err != nil {
-		return st, err
+		return store.Stats{}, err
 	}
 
 	from, to := dayRange(q.From, q.To)
@@ -131,24 +82,10 @@ func stats(ctx context.Context, tx pgx.Tx, q store.Since) (store.Stats, error) {
 		sq += ` AND channel = $4`
 		sargs = append(sargs, q.Channel)
 	}
-	if err := tx.QueryRow(ctx, sq, sargs...).Scan(&st.Scored); err != nil {
-		return st, err
+	if err := tx.QueryRow(ctx, sq, sargs...).Scan(&scored); err != nil {
+		return store.Stats{}, err
 	}
-
-	for _, f := range fams {
-		st.Families = append(st.Families, *f)
-	}
-	slices.SortFunc(st.Families, func(a, b store.FamilyStats) int { return cmp.Compare(a.Family, b.Family) })
-	for _, r := range rules {
-		st.Rules = append(st.Rules, *r)
-	}
-	slices.SortFunc(st.Rules, func(a, b store.RuleStats) int {
-		return cmp.Or(
-			cmp.Compare(b.NotHelpful, a.NotHelpful),
-			cmp.Compare(a.RuleID, b.RuleID),
-			cmp.Compare(a.Family, b.Family))
-	})
-	return st, nil
+	return t.Stats(scored, agents), nil
 }
 
 // nudgeFilter is the WHERE clause selecting q's nudges, columns prefixed
