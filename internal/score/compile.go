@@ -66,12 +66,12 @@ type pattern struct {
 	rule     int32 // index in Rules.rules; the family for pkFamUnless
 	anchored bool  // '^': only at the start of a sentence
 	atoms    []atom
-	// req is a part every match must contain besides its first token: a
-	// sentence with no token that can match it is skipped without running
-	// the automaton.
-	req    atom
-	hasReq bool
-	reqs   []atom // the mandatory items besides the first, most selective first (at most maxReqs)
+	// reqs are the pattern's mandatory items (what can match each
+	// non-optional part of its top-level sequence); feats are the
+	// features standing for them, most selective first. A sentence that
+	// lacks one of them can't match, so the automaton isn't run there.
+	reqs   []atom
+	feats  []uint16
 	first  uint64
 	last   uint64
 	any    uint64 // positions that match any token (gaps)
@@ -85,25 +85,72 @@ type ruleset struct {
 	pats []pattern
 	any  index // patterns that may start anywhere
 	head index // patterns anchored at a sentence's start (^)
+	// A sentence's viable patterns are those whose features it all has:
+	// always holds the patterns with no features; byRare[f] the patterns
+	// whose most selective feature is f (rare marks those f).
+	always   []uint64
+	rare     featSet
+	rareOff  [maxFeatures + 1]int32 // byRare[f] is rareList[rareOff[f]:rareOff[f+1]]
+	rareList []rareEntry
+}
+
+// rareEntry is a pattern looked up by its most selective feature, with the
+// next ones inline so that checking it touches one cache line.
+type rareEntry struct {
+	pat  int32
+	next [3]uint16 // clsAny when unused
+	more bool      // the pattern has more features than these
 }
 
 // index maps the words and classes a pattern can start with to the
 // patterns.
 type index struct {
-	byWord  [][]entry
-	byClass [maxClasses][]entry
+	byWord  []plist
+	byClass [maxClasses]plist
 	classes classSet // classes some pattern starts with
 }
 
-// entry is one pattern in an index, with its requirement inline so that
-// most attempts are rejected without touching the pattern.
-type entry struct {
-	req [maxReqs]classSet // each must meet the sentence's classes; all ones when unused
-	pat int32
+// plist is a set of patterns (by index in ruleset.pats) as a sparse
+// bitset: ANDed with a sentence's viable patterns it yields the attempts
+// in pattern order without looking at the others.
+type plist []pchunk
+
+type pchunk struct {
+	i uint32 // word of the bitset
+	m uint64
 }
 
-func (e *entry) ok(u classSet) bool {
-	return e.req[0].meets(u) && e.req[1].meets(u) && e.req[2].meets(u)
+func (l *plist) add(pi int) {
+	w := uint32(pi >> 6)
+	if n := len(*l); n > 0 && (*l)[n-1].i == w {
+		(*l)[n-1].m |= 1 << (pi & 63)
+		return
+	}
+	*l = append(*l, pchunk{w, 1 << (pi & 63)})
+}
+
+// A sentence's features say which of the patterns' mandatory items some
+// token of it can match. Features 0 to maxClasses-1 are the classes; the
+// rest stand for the requirement groups (sets of words and classes) that
+// aren't one class, shared by hashing when there are more groups than
+// bits, which only lets a run of the automaton through.
+const maxFeatures = 1024
+
+type featSet [maxFeatures / 64]uint64
+
+func (f *featSet) set(i uint16)      { f[i>>6&15] |= 1 << (i & 63) }
+func (f *featSet) has(i uint16) bool { return f[i>>6&15]&(1<<(i&63)) != 0 }
+
+// bit is 1 when i is in f, else 0.
+func (f *featSet) bit(i uint16) uint64 { return f[i>>6&15] >> (i & 63) & 1 }
+
+func (f *featSet) hasAll(fs []uint16) bool {
+	for _, g := range fs {
+		if !f.has(g) {
+			return false
+		}
+	}
+	return true
 }
 
 // pnode is a parsed pattern.
@@ -125,6 +172,7 @@ type compiler struct {
 	b       *book
 	r       *Rules
 	classes map[string]int // class name → bit
+	wcost   []int          // word id → cost (see cost)
 }
 
 func compile(b *book) (*Rules, error) {
@@ -214,7 +262,7 @@ func compile(b *book) (*Rules, error) {
 			agent = append(agent, pt)
 		}
 	}
-	c.bucketRequirements(agent, esc)
+	c.assignFeatures(agent, esc)
 	if err := c.r.agent.index(agent, len(c.r.wclass)); err != nil {
 		return nil, err
 	}
@@ -238,65 +286,151 @@ func compile(b *book) (*Rules, error) {
 	return c.r, nil
 }
 
-// bucketRequirements gives each pattern's required words a class bit of
-// its own, shared by hashing among patterns when the spare bits run out, so
-// checking "is the requirement in this sentence" is two ANDs (with false
-// positives that only cost a run of the automaton).
-func (c *compiler) bucketRequirements(sets ...[]pattern) {
-	free := maxClasses - len(c.classes)
-	if free <= 0 {
-		return
+// assignFeatures gives each pattern's requirements their features: a
+// requirement that is one class is that class's feature; any other gets
+// a feature of its own (shared by equal requirements), set in a sentence
+// when a token is one of its words (Rules.wgroups) or in one of its
+// classes (Rules.cgroups).
+func (c *compiler) assignFeatures(sets ...[]pattern) {
+	r := c.r
+	r.wgroups = make([][]uint16, len(r.wclass))
+	ids := map[string]uint16{}
+	next := maxClasses
+	const groupBits = maxFeatures - maxClasses
+	type scored struct {
+		f    uint16
+		cost int
 	}
-	// Words that appear in many requirements are common words; a
-	// requirement containing one is nearly always present, so it gets no
-	// bit rather than flooding every sentence with bits.
-	uses := map[uint32]int{}
-	for _, pats := range sets {
-		for i := range pats {
-			for _, q := range pats[i].reqs {
-				for _, w := range q.words {
-					uses[w]++
-				}
-			}
-		}
-	}
-	const common = 25 // uses; 20-30 let the fewest runs through on dev.jsonl
-	k := 0
 	for _, pats := range sets {
 		for i := range pats {
 			p := &pats[i]
-			keep := p.reqs[:0]
+			var fs []scored
+			seen := map[uint16]bool{}
 			for _, q := range p.reqs {
-				if len(q.words) == 0 {
-					keep = append(keep, q)
-					continue
-				}
-				frequent := false
-				for _, w := range q.words {
-					if uses[w] > common {
-						frequent = true
-						break
+				ws := append([]uint32(nil), q.words...)
+				sort.Slice(ws, func(a, b int) bool { return ws[a] < ws[b] })
+				ws = dedupU32(ws)
+				nc := 0
+				lone := -1
+				for b := 0; b < maxClasses; b++ {
+					if q.mask.has(b) {
+						nc++
+						lone = b
 					}
 				}
-				if frequent {
-					continue // nearly always present: not worth a bit
+				var f uint16
+				if len(ws) == 0 && nc == 1 {
+					f = uint16(lone)
+				} else {
+					key := fmt.Sprint(ws, q.mask)
+					id, ok := ids[key]
+					if !ok {
+						id = uint16(maxClasses + (next-maxClasses)%groupBits)
+						next++
+						ids[key] = id
+						for _, w := range ws {
+							r.wgroups[w] = addFeat(r.wgroups[w], id)
+						}
+						for b := 0; b < maxClasses; b++ {
+							if q.mask.has(b) {
+								r.cgroups[b] = addFeat(r.cgroups[b], id)
+								r.cgroupClasses.set(b)
+							}
+						}
+					}
+					f = id
 				}
-				bit := len(c.classes) + k%free
-				k++
-				for _, w := range q.words {
-					c.r.wclass[w].set(bit)
+				if !seen[f] {
+					seen[f] = true
+					fs = append(fs, scored{f, c.cost(ws, q.mask)})
 				}
-				q.mask.set(bit)
-				q.words = nil
-				keep = append(keep, q)
 			}
-			p.reqs = keep
-			p.hasReq = len(p.reqs) > 0
-			if p.hasReq {
-				p.req = p.reqs[0]
+			sort.SliceStable(fs, func(a, b int) bool { return fs[a].cost < fs[b].cost })
+			p.feats = p.feats[:0]
+			for _, x := range fs {
+				p.feats = append(p.feats, x.f)
 			}
 		}
 	}
+	r.nfeat = (min(next, maxFeatures) + 63) / 64
+}
+
+// cost estimates how often a requirement of words ws and classes mask is
+// met by some token of a sentence, so that each pattern is looked up by
+// its rarest requirement. It only affects speed.
+func (c *compiler) cost(ws []uint32, mask classSet) int {
+	if c.wcost == nil {
+		c.wcost = make([]int, len(c.r.wclass))
+		for h, id := range c.r.words {
+			c.wcost[id] = 1
+			if k, ok := commonWords[h]; ok {
+				c.wcost[id] = k
+			}
+		}
+	}
+	n := 0
+	for _, w := range ws {
+		n += c.wcost[w]
+	}
+	for b := 0; b < maxClasses; b++ {
+		if !mask.has(b) {
+			continue
+		}
+		if b < clsFirstUser {
+			n += builtinCost[b]
+			continue
+		}
+		for id, cl := range c.r.wclass {
+			if cl.has(b) {
+				n += c.wcost[id]
+			}
+		}
+		for bi := range c.r.implies {
+			if c.r.implies[bi].has(b) {
+				n += builtinCost[bi]
+			}
+		}
+	}
+	return n
+}
+
+// builtinCost is how common a token of each built-in class is, in the
+// units of cost.
+var builtinCost = [clsFirstUser]int{clsCaps: 300, clsNum: 200, clsQ: 300, clsQQ: 10, clsBang: 100, clsBangs: 10, clsEmoji: 30, clsAny: 100000, clsEnd: 10000}
+
+// commonWords are frequent words of support chat, by folded hash, with
+// their cost (a rare word costs 1).
+var commonWords = func() map[uint64]int {
+	m := map[uint64]int{}
+	for _, w := range strings.Fields("i you the to a and it is that we your for this of in on be have not can will do are with as just so if me my what at or was please thanks thank " +
+		"an our us they them their there here all any but by from get has had been would could should did does don't can't no yes ok okay hi hello " +
+		"know see let need want make like one about out up now then when how which who why more some time again still also only sure help issue account order") {
+		k := 100
+		if len(w) <= 3 {
+			k = 300
+		}
+		m[hashWord(w)] = k
+	}
+	return m
+}()
+
+func dedupU32(ws []uint32) []uint32 {
+	out := ws[:0]
+	for i, w := range ws {
+		if i == 0 || w != ws[i-1] {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+func addFeat(fs []uint16, f uint16) []uint16 {
+	for _, g := range fs {
+		if g == f {
+			return fs
+		}
+	}
+	return append(fs, f)
 }
 
 func (c *compiler) fillClass(cl classSpec, bit int, seen map[string]bool) error {
@@ -435,54 +569,28 @@ func (c *compiler) pattern(text string, src srcPos) (pattern, error) {
 		}
 	}
 	p.reqs = requiredItems(n, &p)
-	if len(p.reqs) > 0 {
-		p.req, p.hasReq = p.reqs[0], true
-	}
 	return p, nil
 }
 
-// maxReqs is how many of a pattern's mandatory items its index entry
-// checks against the sentence.
-const maxReqs = 3
-
-// requiredItems returns what can match each mandatory item of n other than
-// the one a match starts with, most selective first.
+// requiredItems returns what can match each mandatory item of n: every
+// part of its top-level sequence that can't be skipped, except those that
+// any token matches.
 func requiredItems(n *pnode, p *pattern) []atom {
 	if n.kind != nSeq {
 		return nil
 	}
-	type cand struct {
-		a    atom
-		cost int
-	}
-	var cs []cand
-	startSeen := false
+	var out []atom
 	scratch := make([]uint64, maxPositions)
 	for _, k := range n.kids {
 		if _, _, nl := glushkov(k, scratch); nl {
 			continue
 		}
-		if !startSeen {
-			startSeen = true
-			continue
-		}
 		var cover atom
 		coverAtoms(k, p, &cover)
-		if cover.mask.has(clsAny) || cover.mask.has(clsEnd) {
+		if cover.mask.has(clsAny) {
 			continue
 		}
-		cost := len(cover.words)
-		for b := 0; b < maxClasses; b++ {
-			if cover.mask.has(b) {
-				cost += 8
-			}
-		}
-		cs = append(cs, cand{cover, cost})
-	}
-	sort.SliceStable(cs, func(i, j int) bool { return cs[i].cost < cs[j].cost })
-	var out []atom
-	for i := 0; i < len(cs) && i < maxReqs; i++ {
-		out = append(out, cs[i].a)
+		out = append(out, cover)
 	}
 	return out
 }
@@ -686,20 +794,28 @@ func glushkov(n *pnode, follow []uint64) (first, last uint64, nullable bool) {
 
 func (rs *ruleset) index(pats []pattern, nwords int) error {
 	rs.pats = pats
-	rs.any.byWord = make([][]entry, nwords)
-	rs.head.byWord = make([][]entry, nwords)
+	rs.any.byWord = make([]plist, nwords)
+	rs.head.byWord = make([]plist, nwords)
+	rs.always = make([]uint64, (len(pats)+63)/64)
+	var byRare [maxFeatures][]rareEntry
 	for i := range pats {
 		p := &pats[i]
+		if len(p.feats) == 0 {
+			rs.always[i>>6] |= 1 << (i & 63)
+		} else {
+			e := rareEntry{pat: int32(i), more: len(p.feats) > 4}
+			for j := range e.next {
+				e.next[j] = clsAny
+				if 1+j < len(p.feats) {
+					e.next[j] = p.feats[1+j]
+				}
+			}
+			byRare[p.feats[0]] = append(byRare[p.feats[0]], e)
+			rs.rare.set(p.feats[0])
+		}
 		ix := &rs.any
 		if p.anchored {
 			ix = &rs.head
-		}
-		e := entry{pat: int32(i)}
-		for j := range e.req {
-			e.req[j] = classSet{^uint64(0), ^uint64(0)}
-			if j < len(p.reqs) && len(p.reqs[j].words) == 0 {
-				e.req[j] = p.reqs[j].mask
-			}
 		}
 		var mask classSet
 		seenW := map[uint32]bool{}
@@ -709,17 +825,22 @@ func (rs *ruleset) index(pats []pattern, nwords int) error {
 			for _, w := range a.words {
 				if !seenW[w] {
 					seenW[w] = true
-					ix.byWord[w] = append(ix.byWord[w], e)
+					ix.byWord[w].add(i)
 				}
 			}
 		}
 		for b := 0; b < maxClasses; b++ {
 			if mask.has(b) {
-				ix.byClass[b] = append(ix.byClass[b], e)
+				ix.byClass[b].add(i)
 				ix.classes.set(b)
 			}
 		}
 	}
+	for f := range byRare {
+		rs.rareOff[f] = int32(len(rs.rareList))
+		rs.rareList = append(rs.rareList, byRare[f]...)
+	}
+	rs.rareOff[maxFeatures] = int32(len(rs.rareList))
 	return nil
 }
 

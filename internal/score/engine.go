@@ -44,6 +44,13 @@ type Rules struct {
 	// ("@count = two, three, @NUM").
 	implies  [clsFirstUser]classSet
 	impliers []int // the built-in classes that imply some class
+	// The requirement features (see featSet): wgroups[w] are those word w
+	// sets, cgroups[c] those class c sets; nfeat is how many words of a
+	// featSet are in use.
+	wgroups       [][]uint16
+	cgroups       [maxClasses][]uint16
+	cgroupClasses classSet
+	nfeat         int
 }
 
 var defaultRules = sync.OnceValue(func() *Rules {
@@ -157,14 +164,11 @@ type scratch struct {
 	ctxDone   bool
 	ctx       [maxEcho]uint64
 	nctx      int
-	sentCls   classSet // classes present in the current sentence
+	feat      featSet  // features of the current sentence
+	viable    []uint64 // patterns that can match in it, by index
 	ctxText   string   // the customer's message, read on first need
 	text      string   // the message being scanned
 }
-
-// present reports whether some token of the current sentence may match a
-// (false positives allowed: see bucketRequirements).
-func (st *scratch) present(a *atom) bool { return a.mask.meets(st.sentCls) }
 
 // secondHit reports whether h may count as its rule's second hit: another
 // of the rule's patterns, over a span that doesn't overlap the first.
@@ -281,11 +285,8 @@ func (r *Rules) classify(st *scratch, i int) {
 // sentence runs the patterns that can start at each token of the sentence
 // in st.toks[:n].
 func (r *Rules) sentence(rs *ruleset, st *scratch, n int, off FamilySet) {
-	var u classSet
-	for i := 0; i < n; i++ {
-		u = u.union(st.cls[i])
-	}
-	st.sentCls = u
+	r.features(st, n)
+	st.findViable(rs)
 	// A sentence starts after its openers ("Honestly, ...", "Ok so ...").
 	for i := 0; i < n; i++ {
 		r.trigger(rs, &rs.head, st, n, i, off)
@@ -298,13 +299,63 @@ func (r *Rules) sentence(rs *ruleset, st *scratch, n int, off FamilySet) {
 	}
 }
 
-// trigger tries the patterns of ix that can start at token i.
+// features fills st.feat for the sentence in st.toks[:n].
+func (r *Rules) features(st *scratch, n int) {
+	var u classSet
+	for i := 0; i < n; i++ {
+		u = u.union(st.cls[i])
+	}
+	f := &st.feat
+	f[0], f[1] = u[0], u[1]
+	clear(f[2:r.nfeat])
+	for i := 0; i < n; i++ {
+		for _, g := range r.wgroups[st.wid[i]] {
+			f.set(g)
+		}
+	}
+	for k := range u {
+		for m := u[k] & r.cgroupClasses[k]; m != 0; m &= m - 1 {
+			for _, g := range r.cgroups[k*64+bits.TrailingZeros64(m)] {
+				f.set(g)
+			}
+		}
+	}
+}
+
+// viable fills st.viable with the patterns of rs whose every feature is
+// in the current sentence (st.feat): only those can match in it.
+func (st *scratch) findViable(rs *ruleset) {
+	n := len(rs.always)
+	if cap(st.viable) < n {
+		st.viable = make([]uint64, n)
+	}
+	st.viable = st.viable[:n]
+	copy(st.viable, rs.always)
+	f := &st.feat
+	for k := range f {
+		for m := f[k] & rs.rare[k]; m != 0; m &= m - 1 {
+			g := k*64 + bits.TrailingZeros64(m)
+			for _, e := range rs.rareList[rs.rareOff[g]:rs.rareOff[g+1]] {
+				// Without branches: which entry passes is unpredictable.
+				ok := f.bit(e.next[0]) & f.bit(e.next[1]) & f.bit(e.next[2])
+				if e.more && ok != 0 && !f.hasAll(rs.pats[e.pat].feats[1+len(e.next):]) {
+					ok = 0
+				}
+				st.viable[e.pat>>6] |= ok << (e.pat & 63)
+			}
+		}
+	}
+}
+
+// trigger tries the viable patterns of ix that can start at token i, in
+// the order of the index: those starting with the token's word, then
+// those starting with each of its classes.
 func (r *Rules) trigger(rs *ruleset, ix *index, st *scratch, n, i int, off FamilySet) {
-	u := st.sentCls
+	v := st.viable
 	if w := st.wid[i]; w != 0 && int(w) < len(ix.byWord) {
-		for k := range ix.byWord[w] {
-			if e := &ix.byWord[w][k]; e.ok(u) {
-				r.try(rs, e.pat, st, n, i, off)
+		for _, c := range ix.byWord[w] {
+			for m := c.m & v[c.i]; m != 0; m &= m - 1 {
+				r.try(rs, int32(c.i)*64+int32(bits.TrailingZeros64(m)), st, n, i, off)
 			}
 		}
 	}
@@ -314,9 +365,9 @@ func (r *Rules) trigger(rs *ruleset, ix *index, st *scratch, n, i int, off Famil
 		for m != 0 {
 			b := k*64 + bits.TrailingZeros64(m)
 			m &= m - 1
-			for k := range ix.byClass[b] {
-				if e := &ix.byClass[b][k]; e.ok(u) {
-					r.try(rs, e.pat, st, n, i, off)
+			for _, ch := range ix.byClass[b] {
+				for x := ch.m & v[ch.i]; x != 0; x &= x - 1 {
+					r.try(rs, int32(ch.i)*64+int32(bits.TrailingZeros64(x)), st, n, i, off)
 				}
 			}
 		}
