@@ -274,6 +274,11 @@ func compile(b *book) (*Rules, error) {
 		c.r.suggestions[i] = b.suggestion[f]
 	}
 	c.r.table = newWordTable(c.r.words)
+	for f := range c.r.flagCls {
+		if uint16(f)&^flagMask == 0 {
+			c.r.flagCls[f] = c.r.flagClasses(uint16(f))
+		}
+	}
 	c.r.openerClass = -1
 	if cl, ok := c.classes["@opener"]; ok {
 		c.r.openerClass = cl

@@ -187,6 +187,15 @@ func dumpMessages(t *testing.T) []Message {
 		}
 		msgs = append(msgs, Message{Text: b.String(), Context: pick()})
 	}
+	for i := 0; i < 40; i++ { // one sentence longer than the window
+		ws := make([]string, 90+rng.IntN(300))
+		for j := range ws {
+			for ws[j] == "" || strings.ContainsAny(ws[j], ".;!?:\n") {
+				ws[j] = vocab[rng.IntN(len(vocab))]
+			}
+		}
+		msgs = append(msgs, Message{Text: strings.Join(ws, " "), Context: pick()})
+	}
 	unit := "I've checked the logs and the sync job ran at 9:14, but the export didn't include your last two rows. "
 	for _, size := range []int{100, 1 << 10, 10 << 10, 40 << 10} {
 		msgs = append(msgs, Message{Text: strings.Repeat(unit, size/len(unit)+1)[:size]})

@@ -51,6 +51,7 @@ type Rules struct {
 	cgroups       [maxClasses][]uint16
 	cgroupClasses classSet
 	nfeat         int
+	flagCls       [flagMask + 1]classSet // token flags → classes (flagClasses)
 }
 
 var defaultRules = sync.OnceValue(func() *Rules {
@@ -247,9 +248,18 @@ func (r *Rules) classify(st *scratch, i int) {
 		}
 	}
 	st.wid[i] = id
-	c := r.wclass[id]
+	st.cls[i] = r.wclass[id].union(r.flagCls[t.flags&flagMask])
+}
+
+// flagMask is the token flags that give a token a built-in class.
+const flagMask = tkCaps | tkNum | tkQ | tkQQ | tkBang | tkBangs | tkEmoji | tkPunct | tkEnd
+
+// flagClasses returns the classes a token with flags f has whatever its
+// word: @ANY, the built-in classes its flags say, and the classes that
+// include those ("@count = two, @NUM").
+func (r *Rules) flagClasses(f uint16) classSet {
+	var c classSet
 	c.set(clsAny)
-	f := t.flags
 	if f&tkCaps != 0 {
 		c.set(clsCaps)
 	}
@@ -279,7 +289,7 @@ func (r *Rules) classify(st *scratch, i int) {
 			c = c.union(r.implies[b])
 		}
 	}
-	st.cls[i] = c
+	return c
 }
 
 // sentence runs the patterns that can start at each token of the sentence
