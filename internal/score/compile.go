@@ -13,6 +13,13 @@ import (
 // is the set of positions that may come after p. A pattern has at most 64
 // positions, so a set of live positions is one uint64 and running a pattern
 // allocates nothing and is linear in the tokens it reads.
+//
+// Most attempts are stopped before that: each sentence gets a feature set
+// (its classes, and which requirement groups some token of it meets), a
+// pattern is viable in the sentence only when every mandatory item of it
+// is there, and the index lists are bitsets ANDed with the viable set, so
+// the patterns still come out in index order (which decides the hits'
+// order and the second-hit choice).
 
 // Limits of the engine.
 const (
