@@ -15,11 +15,12 @@ import (
 // allocates nothing and is linear in the tokens it reads.
 //
 // Most attempts are stopped before that: each sentence gets a feature set
-// (its classes, and which requirement groups some token of it meets), a
-// pattern is viable in the sentence only when every mandatory item of it
-// is there, and the index lists are bitsets ANDed with the viable set, so
-// the patterns still come out in index order (which decides the hits'
-// order and the second-hit choice).
+// (its classes, and which requirement groups some token of it meets), and
+// a pattern is run only when every mandatory item of it is there. The
+// check is made per attempt (ruleset.need), in index order, so the
+// patterns still come out in that order (which decides the hits' order
+// and the second-hit choice); a sentence only pays for the patterns its
+// tokens can start.
 
 // Limits of the engine.
 const (
@@ -92,20 +93,15 @@ type ruleset struct {
 	pats []pattern
 	any  index // patterns that may start anywhere
 	head index // patterns anchored at a sentence's start (^)
-	// A sentence's viable patterns are those whose features it all has:
-	// always holds the patterns with no features; byRare[f] the patterns
-	// whose most selective feature is f (rare marks those f).
-	always   []uint64
-	rare     featSet
-	rareOff  [maxFeatures + 1]int32 // byRare[f] is rareList[rareOff[f]:rareOff[f+1]]
-	rareList []rareEntry
+	// need[i] is what pattern i needs of a sentence's features.
+	need []patNeed
 }
 
-// rareEntry is a pattern looked up by its most selective feature, with the
-// next ones inline so that checking it touches one cache line.
-type rareEntry struct {
-	pat  int32
-	next [3]uint16 // clsAny when unused
+// patNeed is a pattern's features, the most selective first, inline so
+// that checking one touches a few bytes: a pattern is viable in a sentence
+// only when the sentence has all of them.
+type patNeed struct {
+	f    [4]uint16 // clsAny, which every sentence has, when unused
 	more bool      // the pattern has more features than these
 }
 
@@ -150,6 +146,17 @@ func (f *featSet) has(i uint16) bool { return f[i>>6&15]&(1<<(i&63)) != 0 }
 
 // bit is 1 when i is in f, else 0.
 func (f *featSet) bit(i uint16) uint64 { return f[i>>6&15] >> (i & 63) & 1 }
+
+// viable reports whether a sentence with features f has everything
+// pattern p (with needs e) needs.
+func (f *featSet) viable(e *patNeed, p *pattern) bool {
+	// Without branches: which feature fails is unpredictable.
+	ok := f.bit(e.f[0]) & f.bit(e.f[1]) & f.bit(e.f[2]) & f.bit(e.f[3])
+	if ok == 0 {
+		return false
+	}
+	return !e.more || f.hasAll(p.feats[len(e.f):])
+}
 
 func (f *featSet) hasAll(fs []uint16) bool {
 	for _, g := range fs {
@@ -808,22 +815,16 @@ func (rs *ruleset) index(pats []pattern, nwords int) error {
 	rs.pats = pats
 	rs.any.byWord = make([]plist, nwords)
 	rs.head.byWord = make([]plist, nwords)
-	rs.always = make([]uint64, (len(pats)+63)/64)
-	var byRare [maxFeatures][]rareEntry
+	rs.need = make([]patNeed, len(pats))
 	for i := range pats {
 		p := &pats[i]
-		if len(p.feats) == 0 {
-			rs.always[i>>6] |= 1 << (i & 63)
-		} else {
-			e := rareEntry{pat: int32(i), more: len(p.feats) > 4}
-			for j := range e.next {
-				e.next[j] = clsAny
-				if 1+j < len(p.feats) {
-					e.next[j] = p.feats[1+j]
-				}
+		e := &rs.need[i]
+		e.more = len(p.feats) > len(e.f)
+		for j := range e.f {
+			e.f[j] = clsAny
+			if j < len(p.feats) {
+				e.f[j] = p.feats[j]
 			}
-			byRare[p.feats[0]] = append(byRare[p.feats[0]], e)
-			rs.rare.set(p.feats[0])
 		}
 		ix := &rs.any
 		if p.anchored {
@@ -848,11 +849,6 @@ func (rs *ruleset) index(pats []pattern, nwords int) error {
 			}
 		}
 	}
-	for f := range byRare {
-		rs.rareOff[f] = int32(len(rs.rareList))
-		rs.rareList = append(rs.rareList, byRare[f]...)
-	}
-	rs.rareOff[maxFeatures] = int32(len(rs.rareList))
 	return nil
 }
 

@@ -165,8 +165,7 @@ type scratch struct {
 	ctxDone   bool
 	ctx       [maxEcho]uint64
 	nctx      int
-	feat      featSet  // features of the current sentence
-	viable    []uint64 // patterns that can match in it, by index
+	feat      featSet // features of the current sentence
 	ctxText   string   // the customer's message, read on first need
 	text      string   // the message being scanned
 }
@@ -296,7 +295,6 @@ func (r *Rules) flagClasses(f uint16) classSet {
 // in st.toks[:n].
 func (r *Rules) sentence(rs *ruleset, st *scratch, n int, off FamilySet) {
 	r.features(st, n)
-	st.findViable(rs)
 	// A sentence starts after its openers ("Honestly, ...", "Ok so ...").
 	for i := 0; i < n; i++ {
 		r.trigger(rs, &rs.head, st, n, i, off)
@@ -332,40 +330,14 @@ func (r *Rules) features(st *scratch, n int) {
 	}
 }
 
-// viable fills st.viable with the patterns of rs whose every feature is
-// in the current sentence (st.feat): only those can match in it.
-func (st *scratch) findViable(rs *ruleset) {
-	n := len(rs.always)
-	if cap(st.viable) < n {
-		st.viable = make([]uint64, n)
-	}
-	st.viable = st.viable[:n]
-	copy(st.viable, rs.always)
-	f := &st.feat
-	for k := range f {
-		for m := f[k] & rs.rare[k]; m != 0; m &= m - 1 {
-			g := k*64 + bits.TrailingZeros64(m)
-			for _, e := range rs.rareList[rs.rareOff[g]:rs.rareOff[g+1]] {
-				// Without branches: which entry passes is unpredictable.
-				ok := f.bit(e.next[0]) & f.bit(e.next[1]) & f.bit(e.next[2])
-				if e.more && ok != 0 && !f.hasAll(rs.pats[e.pat].feats[1+len(e.next):]) {
-					ok = 0
-				}
-				st.viable[e.pat>>6] |= ok << (e.pat & 63)
-			}
-		}
-	}
-}
-
 // trigger tries the viable patterns of ix that can start at token i, in
 // the order of the index: those starting with the token's word, then
 // those starting with each of its classes.
 func (r *Rules) trigger(rs *ruleset, ix *index, st *scratch, n, i int, off FamilySet) {
-	v := st.viable
 	if w := st.wid[i]; w != 0 && int(w) < len(ix.byWord) {
 		for _, c := range ix.byWord[w] {
-			for m := c.m & v[c.i]; m != 0; m &= m - 1 {
-				r.try(rs, int32(c.i)*64+int32(bits.TrailingZeros64(m)), st, n, i, off)
+			for m := c.m; m != 0; m &= m - 1 {
+				r.tryViable(rs, int32(c.i)*64+int32(bits.TrailingZeros64(m)), st, n, i, off)
 			}
 		}
 	}
@@ -376,11 +348,19 @@ func (r *Rules) trigger(rs *ruleset, ix *index, st *scratch, n, i int, off Famil
 			b := k*64 + bits.TrailingZeros64(m)
 			m &= m - 1
 			for _, ch := range ix.byClass[b] {
-				for x := ch.m & v[ch.i]; x != 0; x &= x - 1 {
-					r.try(rs, int32(ch.i)*64+int32(bits.TrailingZeros64(x)), st, n, i, off)
+				for x := ch.m; x != 0; x &= x - 1 {
+					r.tryViable(rs, int32(ch.i)*64+int32(bits.TrailingZeros64(x)), st, n, i, off)
 				}
 			}
 		}
+	}
+}
+
+// tryViable tries pattern pi at token i when the sentence has all it
+// needs.
+func (r *Rules) tryViable(rs *ruleset, pi int32, st *scratch, n, i int, off FamilySet) {
+	if st.feat.viable(&rs.need[pi], &rs.pats[pi]) {
+		r.try(rs, pi, st, n, i, off)
 	}
 }
 

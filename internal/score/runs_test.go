@@ -22,7 +22,12 @@ func TestPrefilterRuns(t *testing.T) {
 		visit := func(l plist) {
 			for _, c := range l {
 				attempts += bits.OnesCount64(c.m)
-				runs += bits.OnesCount64(c.m & st.viable[c.i])
+				for m := c.m; m != 0; m &= m - 1 {
+					pi := int(c.i)*64 + bits.TrailingZeros64(m)
+					if st.feat.viable(&rs.need[pi], &rs.pats[pi]) {
+						runs++
+					}
+				}
 			}
 		}
 		if w := st.wid[i]; w != 0 {
@@ -39,7 +44,6 @@ func TestPrefilterRuns(t *testing.T) {
 		n := 0
 		flush := func() {
 			r.features(st, n)
-			st.findViable(rs)
 			count(&rs.head, 0)
 			for i := 0; i < n; i++ {
 				count(&rs.any, i)
