@@ -100,9 +100,34 @@ type ruleset struct {
 // patNeed is a pattern's features, the most selective first, inline so
 // that checking one touches a few bytes: a pattern is viable in a sentence
 // only when the sentence has all of them.
+//
+// A pattern that can't match one token alone and can't go on with a gap
+// also needs a second token that one of the atoms after its first can
+// match (next, and words by bit w&63 in nextWords); most runs that get
+// past the features end there.
 type patNeed struct {
-	f    [4]uint16 // clsAny, which every sentence has, when unused
-	more bool      // the pattern has more features than these
+	f         [4]uint16 // clsAny, which every sentence has, when unused
+	more      bool      // the pattern has more features than these
+	needNext  bool      // next and nextWords apply
+	next      classSet
+	nextWords uint64
+}
+
+// nextOK reports whether a pattern with needs e, started at token i of a
+// sentence of n tokens, may get past its first token. A false answer means
+// the automaton would find no match.
+func (e *patNeed) nextOK(wid []uint32, cls []classSet, n, i int) bool {
+	if !e.needNext {
+		return true
+	}
+	if i+1 >= n {
+		return false
+	}
+	if e.next.meets(cls[i+1]) {
+		return true
+	}
+	w := wid[i+1]
+	return w != 0 && e.nextWords&(1<<(w&63)) != 0
 }
 
 // index maps the words and classes a pattern can start with to the
@@ -824,6 +849,20 @@ func (rs *ruleset) index(pats []pattern, nwords int) error {
 			e.f[j] = clsAny
 			if j < len(p.feats) {
 				e.f[j] = p.feats[j]
+			}
+		}
+		var second uint64
+		for m := p.first; m != 0; m &= m - 1 {
+			second |= p.follow[bits.TrailingZeros64(m)]
+		}
+		if p.first&p.last == 0 && second&p.any == 0 {
+			e.needNext = true
+			for m := second; m != 0; m &= m - 1 {
+				a := &p.atoms[bits.TrailingZeros64(m)]
+				e.next = e.next.union(a.mask)
+				for _, w := range a.words {
+					e.nextWords |= 1 << (w & 63)
+				}
 			}
 		}
 		ix := &rs.any

@@ -166,8 +166,8 @@ type scratch struct {
 	ctx       [maxEcho]uint64
 	nctx      int
 	feat      featSet // features of the current sentence
-	ctxText   string   // the customer's message, read on first need
-	text      string   // the message being scanned
+	ctxText   string  // the customer's message, read on first need
+	text      string  // the message being scanned
 }
 
 // secondHit reports whether h may count as its rule's second hit: another
@@ -357,9 +357,10 @@ func (r *Rules) trigger(rs *ruleset, ix *index, st *scratch, n, i int, off Famil
 }
 
 // tryViable tries pattern pi at token i when the sentence has all it
-// needs.
+// needs and the next token can go on with it.
 func (r *Rules) tryViable(rs *ruleset, pi int32, st *scratch, n, i int, off FamilySet) {
-	if st.feat.viable(&rs.need[pi], &rs.pats[pi]) {
+	e := &rs.need[pi]
+	if e.nextOK(st.wid[:], st.cls[:], n, i) && st.feat.viable(e, &rs.pats[pi]) {
 		r.try(rs, pi, st, n, i, off)
 	}
 }
