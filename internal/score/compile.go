@@ -17,10 +17,10 @@ import (
 // Most attempts are stopped before that: each sentence gets a feature set
 // (its classes, and which requirement groups some token of it meets), and
 // a pattern is run only when every mandatory item of it is there. The
-// check is made per attempt (ruleset.need), in index order, so the
-// patterns still come out in that order (which decides the hits' order
-// and the second-hit choice); a sentence only pays for the patterns its
-// tokens can start.
+// check is made per attempt (ruleset.need, copied into the index lists),
+// in index order, so the patterns still come out in that order (which
+// decides the hits' order and the second-hit choice); a sentence only
+// pays for the patterns its tokens can start.
 
 // Limits of the engine.
 const (
@@ -138,23 +138,18 @@ type index struct {
 	classes classSet // classes some pattern starts with
 }
 
-// plist is a set of patterns (by index in ruleset.pats) as a sparse
-// bitset: ANDed with a sentence's viable patterns it yields the attempts
-// in pattern order without looking at the others.
-type plist []pchunk
+// plist is a list of patterns in pattern order (by index in
+// ruleset.pats), each with a copy of its needs, so that checking the
+// attempts of a token reads one array front to back.
+type plist []pentry
 
-type pchunk struct {
-	i uint32 // word of the bitset
-	m uint64
+type pentry struct {
+	pi int32
+	patNeed
 }
 
-func (l *plist) add(pi int) {
-	w := uint32(pi >> 6)
-	if n := len(*l); n > 0 && (*l)[n-1].i == w {
-		(*l)[n-1].m |= 1 << (pi & 63)
-		return
-	}
-	*l = append(*l, pchunk{w, 1 << (pi & 63)})
+func (l *plist) add(pi int, e *patNeed) {
+	*l = append(*l, pentry{int32(pi), *e})
 }
 
 // A sentence's features say which of the patterns' mandatory items some
@@ -877,13 +872,13 @@ func (rs *ruleset) index(pats []pattern, nwords int) error {
 			for _, w := range a.words {
 				if !seenW[w] {
 					seenW[w] = true
-					ix.byWord[w].add(i)
+					ix.byWord[w].add(i, e)
 				}
 			}
 		}
 		for b := 0; b < maxClasses; b++ {
 			if mask.has(b) {
-				ix.byClass[b].add(i)
+				ix.byClass[b].add(i, e)
 				ix.classes.set(b)
 			}
 		}

@@ -335,33 +335,24 @@ func (r *Rules) features(st *scratch, n int) {
 // those starting with each of its classes.
 func (r *Rules) trigger(rs *ruleset, ix *index, st *scratch, n, i int, off FamilySet) {
 	if w := st.wid[i]; w != 0 && int(w) < len(ix.byWord) {
-		for _, c := range ix.byWord[w] {
-			for m := c.m; m != 0; m &= m - 1 {
-				r.tryViable(rs, int32(c.i)*64+int32(bits.TrailingZeros64(m)), st, n, i, off)
-			}
-		}
+		r.tryList(rs, ix.byWord[w], st, n, i, off)
 	}
 	c := st.cls[i]
 	for k := range c {
-		m := c[k] & ix.classes[k]
-		for m != 0 {
-			b := k*64 + bits.TrailingZeros64(m)
-			m &= m - 1
-			for _, ch := range ix.byClass[b] {
-				for x := ch.m; x != 0; x &= x - 1 {
-					r.tryViable(rs, int32(ch.i)*64+int32(bits.TrailingZeros64(x)), st, n, i, off)
-				}
-			}
+		for m := c[k] & ix.classes[k]; m != 0; m &= m - 1 {
+			r.tryList(rs, ix.byClass[k*64+bits.TrailingZeros64(m)], st, n, i, off)
 		}
 	}
 }
 
-// tryViable tries pattern pi at token i when the sentence has all it
-// needs and the next token can go on with it.
-func (r *Rules) tryViable(rs *ruleset, pi int32, st *scratch, n, i int, off FamilySet) {
-	e := &rs.need[pi]
-	if e.nextOK(st.wid[:], st.cls[:], n, i) && st.feat.viable(e, &rs.pats[pi]) {
-		r.try(rs, pi, st, n, i, off)
+// tryList tries the patterns of l at token i, in order, when the sentence
+// has all they need and the next token can go on with them.
+func (r *Rules) tryList(rs *ruleset, l plist, st *scratch, n, i int, off FamilySet) {
+	for k := range l {
+		e := &l[k]
+		if e.nextOK(st.wid[:], st.cls[:], n, i) && st.feat.viable(&e.patNeed, &rs.pats[e.pi]) {
+			r.try(rs, e.pi, st, n, i, off)
+		}
 	}
 }
 

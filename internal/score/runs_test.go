@@ -1,7 +1,6 @@
 package score
 
 import (
-	"math/bits"
 	"testing"
 )
 
@@ -23,14 +22,11 @@ func TestPrefilterRuns(t *testing.T) {
 	n := 0
 	count := func(ix *index, i int) {
 		visit := func(l plist) {
-			for _, c := range l {
-				attempts += bits.OnesCount64(c.m)
-				for m := c.m; m != 0; m &= m - 1 {
-					pi := int(c.i)*64 + bits.TrailingZeros64(m)
-					e := &rs.need[pi]
-					if e.nextOK(st.wid[:], st.cls[:], n, i) && st.feat.viable(e, &rs.pats[pi]) {
-						runs++
-					}
+			for k := range l {
+				e := &l[k]
+				attempts++
+				if e.nextOK(st.wid[:], st.cls[:], n, i) && st.feat.viable(&e.patNeed, &rs.pats[e.pi]) {
+					runs++
 				}
 			}
 		}
