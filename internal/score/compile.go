@@ -95,6 +95,72 @@ type ruleset struct {
 	head index // patterns anchored at a sentence's start (^)
 	// need[i] is what pattern i needs of a sentence's features.
 	need []patNeed
+	// deep[i] is what pattern i needs of the tokens after its second
+	// (see deepCheck); looked at only once the needs have passed.
+	deep [][]deepCheck
+}
+
+// deepCheck says what token i+d of a sentence must be for a pattern
+// started at token i to match: every match is at least d+1 tokens long,
+// and the atoms that can take token i+d are all words and classes (no
+// gap), here their classes and their words by bit id&63.
+type deepCheck struct {
+	d     int
+	cls   classSet
+	words uint64
+}
+
+// deepMax is the farthest token deepCheck looks at.
+const deepMax = 4
+
+// deepOK reports whether pattern pi, started at token i of a sentence of
+// n tokens, passes its deep checks. A false answer means the automaton
+// would find no match.
+func (rs *ruleset) deepOK(pi int32, wid []uint32, cls []classSet, n, i int) bool {
+	for _, c := range rs.deep[pi] {
+		j := i + c.d
+		if j >= n {
+			return false
+		}
+		if c.cls.meets(cls[j]) {
+			continue
+		}
+		if w := wid[j]; w == 0 || c.words&(1<<(w&63)) == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// deepChecks returns the deep checks of p: for each d from 2 up to
+// deepMax, when no match is shorter than d+1 tokens and no gap can take
+// token i+d, what can.
+func deepChecks(p *pattern) []deepCheck {
+	var out []deepCheck
+	layer := p.first // the positions that can take token i+d
+	for d := 0; d <= deepMax; d++ {
+		if layer&p.last != 0 || layer == 0 {
+			break // a match may end at token i+d
+		}
+		var next uint64
+		for m := layer; m != 0; m &= m - 1 {
+			next |= p.follow[bits.TrailingZeros64(m)]
+		}
+		layer = next
+		if d+1 < 2 || layer&p.any != 0 || layer == 0 {
+			continue
+		}
+		c := deepCheck{d: d + 1}
+		for m := layer; m != 0; m &= m - 1 {
+			a := &p.atoms[bits.TrailingZeros64(m)]
+			c.cls = c.cls.union(a.mask)
+			for _, w := range a.words {
+				c.words |= 1 << (w & 63)
+			}
+		}
+		out = append(out, c)
+	}
+	return out
 }
 
 // patNeed is a pattern's features, the most selective first, inline so
@@ -117,17 +183,26 @@ type patNeed struct {
 // sentence of n tokens, may get past its first token. A false answer means
 // the automaton would find no match.
 func (e *patNeed) nextOK(wid []uint32, cls []classSet, n, i int) bool {
-	if !e.needNext {
-		return true
-	}
+	next, nextWord := nextKey(wid, cls, n, i)
+	return e.nextMeets(next, nextWord)
+}
+
+// nextKey returns what nextMeets looks at of token i+1: its classes and
+// its word's bit (none past the sentence's end).
+func nextKey(wid []uint32, cls []classSet, n, i int) (classSet, uint64) {
 	if i+1 >= n {
-		return false
+		return classSet{}, 0
 	}
-	if e.next.meets(cls[i+1]) {
-		return true
+	var wb uint64
+	if w := wid[i+1]; w != 0 {
+		wb = 1 << (w & 63)
 	}
-	w := wid[i+1]
-	return w != 0 && e.nextWords&(1<<(w&63)) != 0
+	return cls[i+1], wb
+}
+
+// nextMeets is nextOK given nextKey's answer.
+func (e *patNeed) nextMeets(next classSet, nextWord uint64) bool {
+	return !e.needNext || (e.next[0]&next[0]|e.next[1]&next[1]|e.nextWords&nextWord) != 0
 }
 
 // index maps the words and classes a pattern can start with to the
@@ -836,8 +911,10 @@ func (rs *ruleset) index(pats []pattern, nwords int) error {
 	rs.any.byWord = make([]plist, nwords)
 	rs.head.byWord = make([]plist, nwords)
 	rs.need = make([]patNeed, len(pats))
+	rs.deep = make([][]deepCheck, len(pats))
 	for i := range pats {
 		p := &pats[i]
+		rs.deep[i] = deepChecks(p)
 		e := &rs.need[i]
 		e.more = len(p.feats) > len(e.f)
 		for j := range e.f {

@@ -346,11 +346,15 @@ func (r *Rules) trigger(rs *ruleset, ix *index, st *scratch, n, i int, off Famil
 }
 
 // tryList tries the patterns of l at token i, in order, when the sentence
-// has all they need and the next token can go on with them.
+// has all they need and the next tokens can go on with them.
 func (r *Rules) tryList(rs *ruleset, l plist, st *scratch, n, i int, off FamilySet) {
+	next, nextWord := nextKey(st.wid[:], st.cls[:], n, i) // the same for the whole list
 	for k := range l {
 		e := &l[k]
-		if e.nextOK(st.wid[:], st.cls[:], n, i) && st.feat.viable(&e.patNeed, &rs.pats[e.pi]) {
+		if !e.nextMeets(next, nextWord) {
+			continue
+		}
+		if st.feat.viable(&e.patNeed, &rs.pats[e.pi]) && rs.deepOK(e.pi, st.wid[:], st.cls[:], n, i) {
 			r.try(rs, e.pi, st, n, i, off)
 		}
 	}
