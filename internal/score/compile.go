@@ -236,6 +236,12 @@ const maxFeatures = 1024
 
 type featSet [maxFeatures / 64]uint64
 
+// featWord is one word of a featSet: f[i] |= m.
+type featWord struct {
+	i uint32
+	m uint64
+}
+
 func (f *featSet) set(i uint16)      { f[i>>6&15] |= 1 << (i & 63) }
 func (f *featSet) has(i uint16) bool { return f[i>>6&15]&(1<<(i&63)) != 0 }
 
@@ -467,6 +473,18 @@ func (c *compiler) assignFeatures(sets ...[]pattern) {
 		}
 	}
 	r.nfeat = (min(next, maxFeatures) + 63) / 64
+	r.wfeat = make([][]featWord, len(r.wgroups))
+	for w, gs := range r.wgroups {
+		var fs featSet
+		for _, g := range gs {
+			fs.set(g)
+		}
+		for k, m := range fs {
+			if m != 0 {
+				r.wfeat[w] = append(r.wfeat[w], featWord{uint32(k), m})
+			}
+		}
+	}
 }
 
 // cost estimates how often a requirement of words ws and classes mask is

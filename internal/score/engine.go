@@ -45,9 +45,10 @@ type Rules struct {
 	implies  [clsFirstUser]classSet
 	impliers []int // the built-in classes that imply some class
 	// The requirement features (see featSet): wgroups[w] are those word w
-	// sets, cgroups[c] those class c sets; nfeat is how many words of a
-	// featSet are in use.
+	// sets (wfeat[w] the same as words of a featSet), cgroups[c] those
+	// class c sets; nfeat is how many words of a featSet are in use.
 	wgroups       [][]uint16
+	wfeat         [][]featWord
 	cgroups       [maxClasses][]uint16
 	cgroupClasses classSet
 	nfeat         int
@@ -317,8 +318,8 @@ func (r *Rules) features(st *scratch, n int) {
 	f[0], f[1] = u[0], u[1]
 	clear(f[2:r.nfeat])
 	for i := 0; i < n; i++ {
-		for _, g := range r.wgroups[st.wid[i]] {
-			f.set(g)
+		for _, fw := range r.wfeat[st.wid[i]] {
+			f[fw.i&15] |= fw.m
 		}
 	}
 	for k := range u {
