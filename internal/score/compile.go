@@ -215,16 +215,74 @@ type index struct {
 
 // plist is a list of patterns in pattern order (by index in
 // ruleset.pats), each with a copy of its needs, so that checking the
-// attempts of a token reads one array front to back.
-type plist []pentry
+// attempts of a token reads one array front to back. A long list
+// (splitMin patterns or more) is also split by what the next token must
+// be (nextMeets), 64 entries a chunk, so that a token picks out the
+// entries its next token passes with a few ORs.
+type plist struct {
+	e     []pentry
+	split []nextChunk
+}
 
 type pentry struct {
 	pi int32
 	patNeed
 }
 
+// nextChunk holds entries 64k to 64k+63 of a split list as bitsets: those
+// that don't need a next token, those whose nextWords have bit b
+// (word[b]), those whose next has class c (cls[c]).
+type nextChunk struct {
+	always uint64
+	word   [64]uint64
+	cls    [maxClasses]uint64
+}
+
+// splitMin is the length from which a list is split.
+const splitMin = 24
+
 func (l *plist) add(pi int, e *patNeed) {
-	*l = append(*l, pentry{int32(pi), *e})
+	l.e = append(l.e, pentry{int32(pi), *e})
+}
+
+func (l *plist) buildSplit() {
+	if len(l.e) < splitMin {
+		return
+	}
+	l.split = make([]nextChunk, (len(l.e)+63)/64)
+	for k := range l.e {
+		e := &l.e[k]
+		ch, bit := &l.split[k/64], uint64(1)<<(k%64)
+		if !e.needNext {
+			ch.always |= bit
+			continue
+		}
+		for b := 0; b < 64; b++ {
+			if e.nextWords&(1<<b) != 0 {
+				ch.word[b] |= bit
+			}
+		}
+		for c := 0; c < maxClasses; c++ {
+			if e.next.has(c) {
+				ch.cls[c] |= bit
+			}
+		}
+	}
+}
+
+// passing returns the entries of chunk ch that pass nextMeets given
+// nextKey's answer (next, nextWord).
+func (ch *nextChunk) passing(next classSet, nextWord uint64) uint64 {
+	m := ch.always
+	if nextWord != 0 {
+		m |= ch.word[bits.TrailingZeros64(nextWord)]
+	}
+	for k := range next {
+		for x := next[k]; x != 0; x &= x - 1 {
+			m |= ch.cls[k*64+bits.TrailingZeros64(x)]
+		}
+	}
+	return m
 }
 
 // A sentence's features say which of the patterns' mandatory items some
@@ -976,6 +1034,14 @@ func (rs *ruleset) index(pats []pattern, nwords int) error {
 				ix.byClass[b].add(i, e)
 				ix.classes.set(b)
 			}
+		}
+	}
+	for _, ix := range []*index{&rs.any, &rs.head} {
+		for w := range ix.byWord {
+			ix.byWord[w].buildSplit()
+		}
+		for b := range ix.byClass {
+			ix.byClass[b].buildSplit()
 		}
 	}
 	return nil

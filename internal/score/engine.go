@@ -336,28 +336,41 @@ func (r *Rules) features(st *scratch, n int) {
 // those starting with each of its classes.
 func (r *Rules) trigger(rs *ruleset, ix *index, st *scratch, n, i int, off FamilySet) {
 	if w := st.wid[i]; w != 0 && int(w) < len(ix.byWord) {
-		r.tryList(rs, ix.byWord[w], st, n, i, off)
+		r.tryList(rs, &ix.byWord[w], st, n, i, off)
 	}
 	c := st.cls[i]
 	for k := range c {
 		for m := c[k] & ix.classes[k]; m != 0; m &= m - 1 {
-			r.tryList(rs, ix.byClass[k*64+bits.TrailingZeros64(m)], st, n, i, off)
+			r.tryList(rs, &ix.byClass[k*64+bits.TrailingZeros64(m)], st, n, i, off)
 		}
 	}
 }
 
 // tryList tries the patterns of l at token i, in order, when the sentence
 // has all they need and the next tokens can go on with them.
-func (r *Rules) tryList(rs *ruleset, l plist, st *scratch, n, i int, off FamilySet) {
+func (r *Rules) tryList(rs *ruleset, l *plist, st *scratch, n, i int, off FamilySet) {
 	next, nextWord := nextKey(st.wid[:], st.cls[:], n, i) // the same for the whole list
-	for k := range l {
-		e := &l[k]
-		if !e.nextMeets(next, nextWord) {
-			continue
+	if l.split != nil {
+		for c := range l.split {
+			for m := l.split[c].passing(next, nextWord); m != 0; m &= m - 1 {
+				r.tryPassed(rs, &l.e[c*64+bits.TrailingZeros64(m)], st, n, i, off)
+			}
 		}
-		if st.feat.viable(&e.patNeed, &rs.pats[e.pi]) && rs.deepOK(e.pi, st.wid[:], st.cls[:], n, i) {
-			r.try(rs, e.pi, st, n, i, off)
+		return
+	}
+	for k := range l.e {
+		if e := &l.e[k]; e.nextMeets(next, nextWord) {
+			r.tryPassed(rs, e, st, n, i, off)
 		}
+	}
+}
+
+// tryPassed tries the pattern of e, which passed nextMeets, at token i
+// when the sentence has the features it needs and it passes its deep
+// checks.
+func (r *Rules) tryPassed(rs *ruleset, e *pentry, st *scratch, n, i int, off FamilySet) {
+	if st.feat.viable(&e.patNeed, &rs.pats[e.pi]) && rs.deepOK(e.pi, st.wid[:], st.cls[:], n, i) {
+		r.try(rs, e.pi, st, n, i, off)
 	}
 }
 

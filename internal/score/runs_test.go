@@ -22,8 +22,8 @@ func TestPrefilterRuns(t *testing.T) {
 	n := 0
 	count := func(ix *index, i int) {
 		visit := func(l plist) {
-			for k := range l {
-				e := &l[k]
+			for k := range l.e {
+				e := &l.e[k]
 				attempts++
 				if e.nextOK(st.wid[:], st.cls[:], n, i) && st.feat.viable(&e.patNeed, &rs.pats[e.pi]) &&
 					rs.deepOK(e.pi, st.wid[:], st.cls[:], n, i) {
@@ -125,4 +125,64 @@ func TestNextOKSound(t *testing.T) {
 	if stopped == 0 || deep == 0 {
 		t.Fatalf("the prefilters stopped %d runs, %d of them by deepOK; want some of each", stopped, deep)
 	}
+}
+
+// TestSplitLists checks a split index list picks out exactly the entries
+// that pass nextMeets, for the next token of every token of the dev
+// corpus and for the end of a sentence.
+func TestSplitLists(t *testing.T) {
+	r := DefaultRules()
+	rows := readCorpus(t, devCorpus(t))
+	type key struct {
+		next     classSet
+		nextWord uint64
+	}
+	keys := map[key]bool{{}: true}
+	st := new(scratch)
+	for _, row := range rows {
+		sc := newScanner(row.Text)
+		for {
+			if ok, _ := sc.next(&st.toks[0]); !ok {
+				break
+			}
+			r.classify(st, 0)
+			keys[key{st.cls[0], nextKeyWord(st.wid[0])}] = true
+		}
+	}
+	split := 0
+	for _, rs := range []*ruleset{&r.agent, &r.esc} {
+		for _, ix := range []*index{&rs.any, &rs.head} {
+			lists := append([]plist(nil), ix.byWord...)
+			lists = append(lists, ix.byClass[:]...)
+			for _, l := range lists {
+				if l.split == nil {
+					continue
+				}
+				split++
+				for k := range keys {
+					for c := range l.split {
+						got := l.split[c].passing(k.next, k.nextWord)
+						var want uint64
+						for j := c * 64; j < min(len(l.e), c*64+64); j++ {
+							if l.e[j].nextMeets(k.next, k.nextWord) {
+								want |= 1 << (j - c*64)
+							}
+						}
+						if got != want {
+							t.Fatalf("chunk %d: passing = %x, want %x", c, got, want)
+						}
+					}
+				}
+			}
+		}
+	}
+	if split == 0 {
+		t.Fatal("no list is split")
+	}
+}
+
+// nextKeyWord is the word bit nextKey gives for word id w.
+func nextKeyWord(w uint32) uint64 {
+	_, b := nextKey([]uint32{0, w}, make([]classSet, 2), 2, 0)
+	return b
 }
