@@ -28,13 +28,18 @@ func newLater(b *Bot, queues []chan job, max int) *later {
 	return &later{b: b, queues: queues, max: max, timers: map[*time.Timer]job{}, stop: make(chan struct{})}
 }
 
-// after re-queues j to its shard once d has passed. It reports false,
-// and holds nothing, when the bot is stopping or already holds max jobs.
-func (l *later) after(j job, d time.Duration) bool {
+// after re-queues j to its shard once d has passed. When it cannot hold
+// j it says why, as the reason to drop j with: "shutdown" when the bot is
+// stopping, "held_full" when it already holds max jobs; else "". held,
+// if not nil, runs once j is held and before its timer can re-queue it.
+func (l *later) after(j job, d time.Duration, held func()) (refused string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.closed || len(l.timers) >= l.max {
-		return false
+	if l.closed {
+		return "shutdown"
+	}
+	if len(l.timers) >= l.max {
+		return "held_full"
 	}
 	l.wg.Add(1)
 	var t *time.Timer
@@ -56,7 +61,10 @@ func (l *later) after(j job, d time.Duration) bool {
 	})
 	l.timers[t] = j
 	l.b.m.held.Set(float64(len(l.timers)))
-	return true
+	if held != nil {
+		held() // under l.mu: the timer's func waits for it
+	}
+	return ""
 }
 
 // held is how many jobs wait.

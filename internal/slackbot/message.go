@@ -102,12 +102,9 @@ func (b *Bot) failed(ctx context.Context, id int64, family string) {
 // reports the message as "retrying".
 func (b *Bot) retryStore(j job, h Handled, err error) {
 	r := &j.retry
-	if r.storeTries == 0 {
+	first := r.storeTries == 0
+	if first {
 		r.failedAt = time.Now()
-		b.log.Warn("message put aside: the store is unavailable", zap.String("event_id", h.EventID),
-			zap.String("channel_id", h.Channel), zap.String("user_id", h.User), zap.Error(err))
-		h.Outcome, h.Err = "retrying", err
-		b.done(h)
 	}
 	wait := min(b.storeRetry<<min(r.storeTries, 5), 32*b.storeRetry)
 	r.storeTries++
@@ -120,8 +117,19 @@ func (b *Bot) retryStore(j job, h Handled, err error) {
 	b.m.storeRetries.Inc()
 	b.log.Debug("store unavailable; message put aside", zap.String("event_id", h.EventID),
 		zap.Duration("wait", wait), zap.Error(err))
-	if !b.later.after(j, wait) {
-		b.dropped(j, "held_full")
+	// The first time, the message is reported as retrying once it is held
+	// (so nudgebot_messages_held counts it) and before it can run again.
+	var report func()
+	if first {
+		report = func() {
+			b.log.Warn("message put aside: the store is unavailable", zap.String("event_id", h.EventID),
+				zap.String("channel_id", h.Channel), zap.String("user_id", h.User), zap.Error(err))
+			h.Outcome, h.Err = "retrying", err
+			b.done(h)
+		}
+	}
+	if reason := b.later.after(j, wait, report); reason != "" {
+		b.dropped(j, reason)
 	}
 }
 
@@ -153,8 +161,8 @@ func (b *Bot) recheck(j job, h Handled, until time.Time) {
 	wait += time.Duration(b.random() * float64(firstRecheck/5))
 	r.rechecks++
 	b.m.rechecks.Inc()
-	if !b.later.after(j, wait) {
-		b.dropped(j, "held_full")
+	if reason := b.later.after(j, wait, nil); reason != "" {
+		b.dropped(j, reason)
 	}
 }
 
