@@ -149,98 +149,7 @@ func TestDevCorpus(t *testing.T) {
 //	probe4.jsonl (100) untuned P=1.000 R=0.325 F1=0.491 FPR=0.000
 //	probe5.jsonl  (80) untuned P=1.000 R=0.143 F1=0.250 FPR=0.000
 //
-// The tests fail only on a collapse; they log every miss and false alarm.
-
-// TestProbeCorpus reports the scorer on testdata/probe.jsonl.
-func TestProbeCorpus(t *testing.T) {
-	rows := readCorpus(t, filepath.Join("testdata", "probe.jsonl"))
-	m := measure(t, rows, 0.6)
-	if m.f1() < 0.6 || m.fpr() > 0.1 {
-		t.Errorf("probe f1 %.3f, fpr %.3f: the rules don't generalise", m.f1(), m.fpr())
-	}
-}
-
-// TestProbe2Corpus reports the scorer on testdata/probe2.jsonl.
-func TestProbe2Corpus(t *testing.T) {
-	rows := readCorpus(t, filepath.Join("testdata", "probe2.jsonl"))
-	m := measure(t, rows, 0.6)
-	if m.f1() < 0.5 || m.fpr() > 0.15 {
-		t.Errorf("probe2 f1 %.3f, fpr %.3f: the rules don't generalise", m.f1(), m.fpr())
-	}
-}
-
-// TestProbe3Corpus reports the scorer on testdata/probe3.jsonl.
-func TestProbe3Corpus(t *testing.T) {
-	rows := readCorpus(t, filepath.Join("testdata", "probe3.jsonl"))
-	m := measure(t, rows, 0.6)
-	if m.f1() < 0.4 || m.fpr() > 0.15 {
-		t.Errorf("probe3 f1 %.3f, fpr %.3f: the rules don't generalise", m.f1(), m.fpr())
-	}
-}
-
-// TestProbe4Corpus reports the scorer on testdata/probe4.jsonl (40 nudges,
-// 60 ordinary polite messages).
-func TestProbe4Corpus(t *testing.T) {
-	rows := readCorpus(t, filepath.Join("testdata", "probe4.jsonl"))
-	m := measure(t, rows, 0.6)
-	if m.f1() < 0.4 || m.fpr() > 0.1 {
-		t.Errorf("probe4 f1 %.3f, fpr %.3f: the rules don't generalise", m.f1(), m.fpr())
-	}
-}
-
-// TestProbe5Corpus reports the scorer on testdata/probe5.jsonl (35 nudges,
-// 45 ordinary messages).
-func TestProbe5Corpus(t *testing.T) {
-	rows := readCorpus(t, filepath.Join("testdata", "probe5.jsonl"))
-	m := measure(t, rows, 0.6)
-	if m.f1() < 0.3 || m.fpr() > 0.1 {
-		t.Errorf("probe5 f1 %.3f, fpr %.3f: the rules don't generalise", m.f1(), m.fpr())
-	}
-}
-
-// TestTune1Corpus reports the scorer on testdata/tune1.jsonl, a tuning
-// corpus from other domains written apart from the scorer (untuned:
-// P=0.920 R=0.164 F1=0.279 FPR=0.012). It is tuned on.
-func TestTune1Corpus(t *testing.T) {
-	rows := readCorpus(t, filepath.Join("testdata", "tune1.jsonl"))
-	m := measure(t, rows, 0.6)
-	if m.precision() < 0.9 || m.fpr() > 0.05 {
-		t.Errorf("tune1 precision %.3f, fpr %.3f", m.precision(), m.fpr())
-	}
-}
-
-// TestTune2Corpus reports only the summary on testdata/tune2.jsonl, the
-// second corpus written apart from the scorer, kept as a held-out check:
-// its lines are not logged, so they can't be tuned on by reading them.
-// Untuned: P=0.912 R=0.223 F1=0.358 FPR=0.019; after the tune1 round,
-// still unread: P=0.896 R=0.309 F1=0.460 FPR=0.031. It was then tuned on
-// too (set NUDGE_TUNE2_VERBOSE=1 to log its lines), so it is no longer
-// held out.
-func TestTune2Corpus(t *testing.T) {
-	if os.Getenv("NUDGE_TUNE2_VERBOSE") != "" {
-		measure(t, readCorpus(t, filepath.Join("testdata", "tune2.jsonl")), 0.6)
-	}
-	rows := readCorpus(t, filepath.Join("testdata", "tune2.jsonl"))
-	rules := DefaultRules()
-	var m metrics
-	for _, r := range rows {
-		got := Evaluate(Message{Text: r.Text, Context: r.Context}, rules).Nudge(0.6)
-		switch {
-		case r.Label == "nudge" && got:
-			m.tp++
-		case r.Label == "nudge":
-			m.fn++
-		case got:
-			m.fp++
-		default:
-			m.tn++
-		}
-	}
-	t.Logf("precision=%.3f recall=%.3f f1=%.3f fpr=%.3f n=%d", m.precision(), m.recall(), m.f1(), m.fpr(), len(rows))
-	if m.precision() < 0.8 || m.fpr() > 0.05 {
-		t.Errorf("tune2 precision %.3f, fpr %.3f", m.precision(), m.fpr())
-	}
-}
+// TestTuningCorpusFloors holds them, with the tuning sets, to a floor.
 
 // summarise scores rows at threshold without logging them.
 func summarise(rows []corpusRow, threshold float64) metrics {
@@ -293,6 +202,11 @@ func TestTuningCorpusFloors(t *testing.T) {
 		{give: filepath.Join("testdata", "probe6.jsonl"), wantF1: 0.95, wantP: 0.95, wantFPR: 0.02},
 		{give: filepath.Join("testdata", "tune5.jsonl"), wantF1: 0.94, wantP: 0.95, wantFPR: 0.02},
 		{give: filepath.Join("testdata", "tune6.jsonl"), wantF1: 0.93, wantP: 0.95, wantFPR: 0.02},
+		{give: filepath.Join("testdata", "probe.jsonl"), wantF1: 0.94, wantP: 0.95, wantFPR: 0.02},
+		{give: filepath.Join("testdata", "probe2.jsonl"), wantF1: 0.95, wantP: 0.95, wantFPR: 0.02},
+		{give: filepath.Join("testdata", "probe3.jsonl"), wantF1: 0.95, wantP: 0.95, wantFPR: 0.02},
+		{give: filepath.Join("testdata", "probe4.jsonl"), wantF1: 0.95, wantP: 0.95, wantFPR: 0.02},
+		{give: filepath.Join("testdata", "probe5.jsonl"), wantF1: 0.95, wantP: 0.95, wantFPR: 0.02},
 	}
 	for _, tt := range tests {
 		t.Run(filepath.Base(tt.give), func(t *testing.T) {
