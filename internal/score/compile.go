@@ -45,20 +45,55 @@ type atom struct {
 	set   []uint64 // words as a bitmap by id, for atoms with many words
 }
 
-func (a *atom) ok(w uint32, c classSet) bool {
-	if a.mask.meets(c) {
+// fatom is an atom as the automaton reads it: its classes, its words by
+// bit id&63 (most tokens that miss stop there), then its words inline (up
+// to fatomWords, noWord-padded) or, for an atom with more, as a bitmap in
+// pattern.sets[setOff:setOff+setLen].
+type fatom struct {
+	mask   classSet
+	wbits  uint64
+	w      [fatomWords]uint32
+	setOff uint32
+	setLen uint32
+}
+
+const (
+	fatomWords = 4
+	noWord     = ^uint32(0) // no word has this id
+)
+
+func (p *pattern) ok(k int, w uint32, c classSet) bool {
+	a := &p.fast[k]
+	if a.mask[0]&c[0]|a.mask[1]&c[1] != 0 {
 		return true
 	}
-	if a.set != nil {
-		i := int(w >> 6)
-		return i < len(a.set) && a.set[i]&(1<<(w&63)) != 0
+	if a.wbits&(1<<(w&63)) == 0 {
+		return false
 	}
-	for _, x := range a.words {
-		if x == w {
-			return true
+	if a.setLen != 0 {
+		i := w >> 6
+		return i < a.setLen && p.sets[a.setOff+i]&(1<<(w&63)) != 0
+	}
+	return w == a.w[0] || w == a.w[1] || w == a.w[2] || w == a.w[3]
+}
+
+// buildFast fills p.fast and p.sets from p.atoms.
+func (p *pattern) buildFast() {
+	p.fast = make([]fatom, len(p.atoms))
+	for k := range p.atoms {
+		a, f := &p.atoms[k], &p.fast[k]
+		f.mask = a.mask
+		for _, w := range a.words {
+			f.wbits |= 1 << (w & 63)
 		}
+		f.w = [fatomWords]uint32{noWord, noWord, noWord, noWord}
+		if a.set == nil {
+			copy(f.w[:], a.words)
+			continue
+		}
+		f.setOff, f.setLen = uint32(len(p.sets)), uint32(len(a.set))
+		p.sets = append(p.sets, a.set...)
 	}
-	return false
 }
 
 // Pattern kinds.
@@ -84,7 +119,11 @@ type pattern struct {
 	last   uint64
 	any    uint64 // positions that match any token (gaps)
 	follow []uint64
-	src    srcPos
+	// fast holds the atoms in the form the automaton reads (fatom), and
+	// sets the word bitmaps of those with many words.
+	fast []fatom
+	sets []uint64
+	src  srcPos
 }
 
 // ruleset is the patterns Evaluate or Escalated run, indexed by the words
@@ -759,6 +798,7 @@ func (c *compiler) pattern(text string, src srcPos) (pattern, error) {
 		}
 	}
 	p.reqs = requiredItems(n, &p)
+	p.buildFast()
 	return p, nil
 }
 
@@ -1074,7 +1114,7 @@ func (p *pattern) step(cand uint64, w uint32, c classSet) uint64 {
 	out := cand & p.any
 	for m := cand &^ p.any; m != 0; m &= m - 1 {
 		k := bits.TrailingZeros64(m)
-		if p.atoms[k].ok(w, c) {
+		if p.ok(k, w, c) {
 			out |= 1 << k
 		}
 	}
