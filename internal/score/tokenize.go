@@ -53,6 +53,37 @@ func hashWord(w string) uint64 {
 // once in hash and twice in hash2: "sooo" reads as "so", "reeeally" as
 // "really" (hash) and "toooo" as "too" (hash2).
 func foldHash(s string, t *token) {
+	// Most words have no run of three equal letters: then both hashes
+	// fold each byte once, and one pass does.
+	h := uint64(fnvOffset)
+	var p1, p2 byte // the two bytes before, when they were contiguous
+	end := int(t.end)
+	for i := int(t.start); i < end; i++ {
+		c := s[i]
+		if c == '\'' {
+			p1, p2 = 0, 0
+			continue
+		}
+		if c == 0xE2 && i+2 < end && s[i+1] == 0x80 && (s[i+2] == 0x98 || s[i+2] == 0x99) {
+			i += 2 // curly apostrophe
+			p1, p2 = 0, 0
+			continue
+		}
+		c = lower(c)
+		if c == p1 && c == p2 && 'a' <= c && c <= 'z' {
+			foldHashRuns(s, t)
+			return
+		}
+		p2, p1 = p1, c
+		h = (h ^ uint64(c)) * fnvPrime
+	}
+	t.hash = h
+	t.hash2 = 0
+}
+
+// foldHashRuns is foldHash for a token with a run of three or more equal
+// letters.
+func foldHashRuns(s string, t *token) {
 	h1 := uint64(fnvOffset)
 	h2 := uint64(fnvOffset)
 	long := false

@@ -134,3 +134,23 @@ func TestNotScored(t *testing.T) {
 		}
 	}
 }
+
+// TestFoldHashFastPath checks that foldHash's one-pass path gives what the
+// run-collapsing path gives, runs or not.
+func TestFoldHashFastPath(t *testing.T) {
+	tests := []string{
+		"", "a", "so", "soo", "sooo", "SOOO", "SoOo", "don't", "don’t", "do'oo", "o'ooo",
+		"reeeally", "toooo", "111", "aaa'a", "naïve", "ab\u2019cc", "zzz", "Zz'z", "x\u2019xx",
+	}
+	for _, give := range tests {
+		t.Run(give, func(t *testing.T) {
+			fast := token{end: int32(len(give))}
+			slow := fast
+			foldHash(give, &fast)
+			foldHashRuns(give, &slow)
+			if fast != slow {
+				t.Errorf("foldHash(%q) = %+v, want %+v", give, fast, slow)
+			}
+		})
+	}
+}
