@@ -119,6 +119,12 @@ type pattern struct {
 	last   uint64
 	any    uint64 // positions that match any token (gaps)
 	follow []uint64
+	// text is the pattern as written, spaces normalised: equal texts are
+	// equal automata. twin numbers the patterns of a ruleset whose text
+	// another of its patterns has too (-1 for the rest): a run of one is a
+	// run of all, so a sentence runs them once per token (scratch.twins).
+	text string
+	twin int16
 	// fast holds the atoms in the form the automaton reads (fatom), and
 	// sets the word bitmaps of those with many words.
 	fast []fatom
@@ -214,6 +220,7 @@ type patNeed struct {
 	f         [4]uint16 // clsAny, which every sentence has, when unused
 	more      bool      // the pattern has more features than these
 	needNext  bool      // next and nextWords apply
+	twin      int16     // the pattern's twin (pattern.twin)
 	next      classSet
 	nextWords uint64
 }
@@ -740,7 +747,7 @@ func (c *compiler) word(w string) (uint32, error) {
 
 // pattern parses and compiles one pattern line.
 func (c *compiler) pattern(text string, src srcPos) (pattern, error) {
-	p := pattern{src: src}
+	p := pattern{src: src, text: strings.Join(strings.Fields(text), " "), twin: -1}
 	f := strings.Fields(strings.NewReplacer("(", " ( ", ")", " ) ", "|", " | ").Replace(text))
 	if len(f) > 0 && f[0] == "^" {
 		p.anchored = true
@@ -1024,6 +1031,7 @@ func glushkov(n *pnode, follow []uint64) (first, last uint64, nullable bool) {
 
 func (rs *ruleset) index(pats []pattern, nwords int) error {
 	rs.pats = pats
+	rs.findTwins()
 	rs.any.byWord = make([]plist, nwords)
 	rs.head.byWord = make([]plist, nwords)
 	rs.need = make([]patNeed, len(pats))
@@ -1033,6 +1041,7 @@ func (rs *ruleset) index(pats []pattern, nwords int) error {
 		rs.deep[i] = deepChecks(p)
 		e := &rs.need[i]
 		e.more = len(p.feats) > len(e.f)
+		e.twin = p.twin
 		for j := range e.f {
 			e.f[j] = clsAny
 			if j < len(p.feats) {
@@ -1085,6 +1094,34 @@ func (rs *ruleset) index(pats []pattern, nwords int) error {
 		}
 	}
 	return nil
+}
+
+// maxTwins is how many sets of patterns with one text a ruleset shares
+// runs for; patterns past it are run on their own.
+const maxTwins = 256
+
+// findTwins numbers the patterns of rs whose text another has too.
+func (rs *ruleset) findTwins() {
+	count := map[string]int{}
+	for i := range rs.pats {
+		count[rs.pats[i].text]++
+	}
+	ids := map[string]int16{}
+	for i := range rs.pats {
+		p := &rs.pats[i]
+		if count[p.text] < 2 {
+			continue
+		}
+		id, ok := ids[p.text]
+		if !ok {
+			if len(ids) == maxTwins {
+				continue
+			}
+			id = int16(len(ids))
+			ids[p.text] = id
+		}
+		p.twin = id
+	}
 }
 
 // longest runs p from token i and returns the end (exclusive) of the

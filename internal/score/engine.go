@@ -169,7 +169,20 @@ type scratch struct {
 	feat      featSet // features of the current sentence
 	ctxText   string  // the customer's message, read on first need
 	text      string  // the message being scanned
+	sent      uint64  // numbers the sentences a scratch has scanned
+	twins     [maxTwins]twinRun
 }
+
+// twinRun is the last run of a set of patterns with one text
+// (pattern.twin): at token i of sentence sent, the match ended at end
+// (-1: no match; notRun: not run yet).
+type twinRun struct {
+	sent uint64
+	i    int32
+	end  int32
+}
+
+const notRun = -2
 
 // secondHit reports whether h may count as its rule's second hit: another
 // of the rule's patterns, over a span that doesn't overlap the first.
@@ -295,6 +308,7 @@ func (r *Rules) flagClasses(f uint16) classSet {
 // sentence runs the patterns that can start at each token of the sentence
 // in st.toks[:n].
 func (r *Rules) sentence(rs *ruleset, st *scratch, n int, off FamilySet) {
+	st.sent++ // the twins' runs so far were over other sentences
 	r.features(st, n)
 	// A sentence starts after its openers ("Honestly, ...", "Ok so ...").
 	for i := 0; i < n; i++ {
@@ -368,8 +382,26 @@ func (r *Rules) tryList(rs *ruleset, l *plist, st *scratch, n, i int, off Family
 // tryPassed tries the pattern of e, which passed nextMeets, at token i
 // when the sentence has the features it needs and it passes its deep
 // checks.
+//
+// The patterns with a twin (pattern.twin) share the answer at token i: the
+// first to get here checks, notes a failure as a run that found nothing
+// and leaves the run itself to try.
 func (r *Rules) tryPassed(rs *ruleset, e *pentry, st *scratch, n, i int, off FamilySet) {
-	if st.feat.viable(&e.patNeed, &rs.pats[e.pi]) && rs.deepOK(e.pi, st.wid[:], st.cls[:], n, i) {
+	if e.twin < 0 {
+		if st.feat.viable(&e.patNeed, &rs.pats[e.pi]) && rs.deepOK(e.pi, st.wid[:], st.cls[:], n, i) {
+			r.try(rs, e.pi, st, n, i, off)
+		}
+		return
+	}
+	t := &st.twins[e.twin]
+	if t.sent != st.sent || t.i != int32(i) {
+		end := int32(-1)
+		if st.feat.viable(&e.patNeed, &rs.pats[e.pi]) && rs.deepOK(e.pi, st.wid[:], st.cls[:], n, i) {
+			end = notRun
+		}
+		*t = twinRun{sent: st.sent, i: int32(i), end: end}
+	}
+	if t.end != -1 {
 		r.try(rs, e.pi, st, n, i, off)
 	}
 }
@@ -393,7 +425,16 @@ func (r *Rules) try(rs *ruleset, pi int32, st *scratch, n, i int, off FamilySet)
 			return
 		}
 	}
-	end := p.longest(st.toks[:n], st.wid[:n], st.cls[:n], i)
+	var end int
+	if p.twin >= 0 { // tryPassed has noted this token
+		t := &st.twins[p.twin]
+		if t.end == notRun {
+			t.end = int32(p.longest(st.toks[:n], st.wid[:n], st.cls[:n], i))
+		}
+		end = int(t.end)
+	} else {
+		end = p.longest(st.toks[:n], st.wid[:n], st.cls[:n], i)
+	}
 	if end < 0 {
 		return
 	}

@@ -1,6 +1,7 @@
 package score
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -415,5 +416,51 @@ func TestSecondHit(t *testing.T) {
 	res := Evaluate(Message{Text: "It is rock solid. It never fails."}, rules)
 	if want := 1 - 0.5*0.5; res.Score < want-1e-9 {
 		t.Errorf("two cues at 0.5: score %v, want at least %v", res.Score, want)
+	}
+}
+
+// TestTwinPatterns checks that patterns sharing a text (run once per token
+// for all of them) still each do their part, whichever rule or sentence.
+func TestTwinPatterns(t *testing.T) {
+	file := `rule t.one spar 0.5
+  match banana split
+  unless banana split please
+rule t.two spar 0.5
+  match banana split
+  unless banana split please
+rule t.three spar 0.5
+  match banana split
+  unless ^ banana split please
+`
+	rules, err := LoadRules(strings.NewReader(file), "t.rules")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		give string
+		want []string
+	}{
+		{give: "A banana split.", want: []string{"t.one", "t.two", "t.three"}},
+		{give: "Banana split please.", want: nil},
+		{give: "A banana split please.", want: []string{"t.three"}},
+		{give: "A banana split. Banana split please.", want: nil},
+		{give: "Banana split please. A banana split.", want: nil},
+		{give: "A banana. Split please.", want: nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.give, func(t *testing.T) {
+			var got []string
+			for _, h := range Evaluate(Message{Text: tt.give}, rules).Hits {
+				if strings.HasPrefix(h.RuleID, "t.") {
+					got = append(got, h.RuleID)
+				}
+			}
+			slices.Sort(got)
+			want := slices.Clone(tt.want)
+			slices.Sort(want)
+			if !slices.Equal(got, want) {
+				t.Errorf("Evaluate(%q) hits %v, want %v", tt.give, got, want)
+			}
+		})
 	}
 }
