@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -40,14 +39,8 @@ func cmdDemo(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "temporary SQLite store, plays a short support conversation and prints each")
 		fmt.Fprintln(stderr, "message and each private nudge the agent receives. No tokens, no network.")
 	}
-	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
-		return exitOK
-	} else if err != nil {
-		return exitUsage
-	}
-	if fs.NArg() > 0 {
-		fs.Usage()
-		return exitUsage
+	if code, done := parseNoArgs(fs, args); done {
+		return code
 	}
 	ctx := context.Background()
 	var err error

@@ -19,12 +19,12 @@ func cmdHealthcheck(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", envOr("NUDGE_HTTP_ADDR", ":8080"), "the bot's health and metrics address")
 	ready := fs.Bool("ready", false, "probe /readyz instead of /healthz")
-	if err := fs.Parse(args); err != nil {
-		return exitUsage
-	}
-	if fs.NArg() > 0 {
+	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: nudgebot healthcheck [--addr HOST:PORT] [--ready]")
-		return exitUsage
+		fs.PrintDefaults()
+	}
+	if code, done := parseNoArgs(fs, args); done {
+		return code
 	}
 	url, err := probeURL(*addr, *ready)
 	if err != nil {

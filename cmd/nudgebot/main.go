@@ -13,6 +13,8 @@
 package main
 
 import (
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -73,4 +75,20 @@ func usage(w io.Writer) {
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Run 'nudgebot COMMAND -h' for a command's flags.")
+}
+
+// parseNoArgs parses the flags of a command that takes no positional
+// arguments. When the command should stop there it reports done with the
+// exit code: exitOK for -h, exitUsage for a bad flag or a stray argument.
+func parseNoArgs(fs *flag.FlagSet, args []string) (code int, done bool) {
+	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+		return exitOK, true
+	} else if err != nil {
+		return exitUsage, true
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return exitUsage, true
+	}
+	return 0, false
 }

@@ -25,14 +25,8 @@ func cmdRun(args []string, _ io.Reader, _, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "NUDGE_HTTP_ADDR, NUDGE_MANAGERS, NUDGE_THRESHOLD, NUDGE_COOLDOWN,")
 		fmt.Fprintln(stderr, "NUDGE_LOG_LEVEL, NUDGE_RULES_FILE. SIGTERM or SIGINT stops it cleanly.")
 	}
-	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
-		return exitOK
-	} else if err != nil {
-		return exitUsage
-	}
-	if fs.NArg() > 0 {
-		fs.Usage()
-		return exitUsage
+	if code, done := parseNoArgs(fs, args); done {
+		return code
 	}
 	cfg, err := app.LoadConfig()
 	if err != nil {
