@@ -267,35 +267,25 @@ func (r *Rules) classify(st *scratch, i int) {
 // flagMask is the token flags that give a token a built-in class.
 const flagMask = tkCaps | tkNum | tkQ | tkQQ | tkBang | tkBangs | tkEmoji | tkPunct | tkEnd
 
+// flagClass pairs each token flag with the built-in class it gives.
+var flagClass = [...]struct {
+	flag  uint16
+	class int
+}{
+	{tkCaps, clsCaps}, {tkNum, clsNum}, {tkQ, clsQ}, {tkQQ, clsQQ},
+	{tkBang, clsBang}, {tkBangs, clsBangs}, {tkEmoji, clsEmoji}, {tkEnd, clsEnd},
+}
+
 // flagClasses returns the classes a token with flags f has whatever its
 // word: @ANY, the built-in classes its flags say, and the classes that
 // include those ("@count = two, @NUM").
 func (r *Rules) flagClasses(f uint16) classSet {
 	var c classSet
 	c.set(clsAny)
-	if f&tkCaps != 0 {
-		c.set(clsCaps)
-	}
-	if f&tkNum != 0 {
-		c.set(clsNum)
-	}
-	if f&tkQ != 0 {
-		c.set(clsQ)
-	}
-	if f&tkQQ != 0 {
-		c.set(clsQQ)
-	}
-	if f&tkBang != 0 {
-		c.set(clsBang)
-	}
-	if f&tkBangs != 0 {
-		c.set(clsBangs)
-	}
-	if f&tkEmoji != 0 {
-		c.set(clsEmoji)
-	}
-	if f&tkEnd != 0 {
-		c.set(clsEnd)
+	for _, fc := range flagClass {
+		if f&fc.flag != 0 {
+			c.set(fc.class)
+		}
 	}
 	for _, b := range r.impliers {
 		if c.has(b) {
