@@ -42,6 +42,7 @@ func commands() []command {
 		{"demo", "play a support conversation against a built-in Slack simulator", cmdDemo},
 		{"score", "score TEXT (or each line of stdin) and explain the hits", cmdScore},
 		{"eval", "measure the scorer on a labeled JSONL corpus", cmdEval},
+		{"train", "learn the scorer's model from labeled corpora and measure it", cmdTrain},
 		{"replay", "score a Slack export to see what the bot would have said", cmdReplay},
 		{"healthcheck", "probe a running bot's /healthz (for container health checks)", cmdHealthcheck},
 		{"version", "print version and build info", cmdVersion},

@@ -25,12 +25,14 @@ type scoreFlags struct {
 	json      bool
 	threshold float64
 	rules     string
+	model     string
 }
 
 func (f *scoreFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.json, "json", false, "print JSON")
 	fs.Float64Var(&f.threshold, "threshold", defaultThreshold, "nudge when the score is at least `X`, 0 < X <= 1")
 	fs.StringVar(&f.rules, "rules", os.Getenv("NUDGE_RULES_FILE"), "a rules `FILE` applied on top of the built-in rulebook (default $NUDGE_RULES_FILE)")
+	fs.StringVar(&f.model, "model", os.Getenv("NUDGE_MODEL_FILE"), "a model `FILE` (from nudgebot train) instead of the built-in one, or \"off\" for the rules alone (default $NUDGE_MODEL_FILE)")
 }
 
 // parseInterleaved parses flags that may come before or after the
@@ -83,7 +85,28 @@ func (f *scoreFlags) setup(fs *flag.FlagSet, args []string, stderr io.Writer) (p
 			return nil, nil, exitUsage, false
 		}
 	}
+	if f.model != "" {
+		m, err := loadModel(f.model)
+		if err != nil {
+			fmt.Fprintf(stderr, "nudgebot %s: %v\n", fs.Name(), err)
+			return nil, nil, exitUsage, false
+		}
+		rules = rules.WithModel(m)
+	}
 	return pos, rules, exitOK, true
+}
+
+// loadModel reads the model file at path; "off" is no model (nil).
+func loadModel(path string) (*score.Model, error) {
+	if path == "off" {
+		return nil, nil
+	}
+	file, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("model: %w", err)
+	}
+	defer file.Close()
+	return score.LoadModel(file, path)
 }
 
 func cmdScore(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -91,7 +114,7 @@ func cmdScore(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("score", flag.ContinueOnError)
 	f.register(fs)
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: nudgebot score [--json] [--threshold X] [--rules FILE] [TEXT]")
+		fmt.Fprintln(fs.Output(), "usage: nudgebot score [--json] [--threshold X] [--rules FILE] [--model FILE|off] [TEXT]")
 		fmt.Fprintln(fs.Output(), "Scores TEXT, or each line of stdin when TEXT is absent.")
 		fs.PrintDefaults()
 	}
@@ -180,6 +203,25 @@ type corpusLine struct {
 	Context string  `json:"context"`
 }
 
+// parseCorpusLine decodes line ln of a corpus; errors name the file and
+// the line.
+func parseCorpusLine(b []byte, name string, ln int) (corpusLine, error) {
+	var cl corpusLine
+	if err := json.Unmarshal(b, &cl); err != nil {
+		return cl, fmt.Errorf("%s:%d: not a JSON object: %v", name, ln, err)
+	}
+	if cl.Text == nil {
+		return cl, fmt.Errorf("%s:%d: missing \"text\"", name, ln)
+	}
+	if cl.Label == nil {
+		return cl, fmt.Errorf("%s:%d: missing \"label\"", name, ln)
+	}
+	if l := *cl.Label; l != "nudge" && l != "ok" {
+		return cl, fmt.Errorf("%s:%d: label %q: want \"nudge\" or \"ok\"", name, ln, l)
+	}
+	return cl, nil
+}
+
 // evalCase is a scored corpus line kept for the report.
 type evalCase struct {
 	ID     string  `json:"id"`
@@ -218,7 +260,7 @@ func cmdEval(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
 	f.register(fs)
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: nudgebot eval [--threshold X] [--json] [--rules FILE] FILE.jsonl")
+		fmt.Fprintln(fs.Output(), "usage: nudgebot eval [--threshold X] [--json] [--rules FILE] [--model FILE|off] FILE.jsonl")
 		fmt.Fprintln(fs.Output(), `Each line: {"id","text","label":"nudge"|"ok","family","context"}; text and label are required.`)
 		fmt.Fprintln(fs.Output(), "The last line printed is: precision=P recall=R f1=F fpr=X n=N")
 		fs.PrintDefaults()
@@ -266,20 +308,11 @@ func evaluateCorpus(r io.Reader, name string, rules *score.Rules, threshold floa
 		if len(strings.TrimSpace(string(b))) == 0 {
 			continue
 		}
-		var cl corpusLine
-		if err := json.Unmarshal(b, &cl); err != nil {
-			return nil, fmt.Errorf("%s:%d: not a JSON object: %v", name, ln, err)
-		}
-		if cl.Text == nil {
-			return nil, fmt.Errorf("%s:%d: missing \"text\"", name, ln)
-		}
-		if cl.Label == nil {
-			return nil, fmt.Errorf("%s:%d: missing \"label\"", name, ln)
+		cl, err := parseCorpusLine(b, name, ln)
+		if err != nil {
+			return nil, err
 		}
 		want := *cl.Label
-		if want != "nudge" && want != "ok" {
-			return nil, fmt.Errorf("%s:%d: label %q: want \"nudge\" or \"ok\"", name, ln, want)
-		}
 		res := score.Evaluate(score.Message{Text: *cl.Text, Context: cl.Context}, rules)
 		got := res.Nudge(threshold)
 		rep.N++

@@ -152,8 +152,7 @@ func TestDevCorpus(t *testing.T) {
 // TestTuningCorpusFloors holds them, with the tuning sets, to a floor.
 
 // summarise scores rows at threshold without logging them.
-func summarise(rows []corpusRow, threshold float64) metrics {
-	rules := DefaultRules()
+func summarise(rows []corpusRow, rules *Rules, threshold float64) metrics {
 	var m metrics
 	for _, r := range rows {
 		got := Evaluate(Message{Text: r.Text, Context: r.Context}, rules).Nudge(threshold)
@@ -185,7 +184,9 @@ func summarise(rows []corpusRow, threshold float64) metrics {
 //	tune5.jsonl    P=1.000 R=0.932 F1=0.965 FPR=0.000 (first, unread: P=0.909 R=0.568 F1=0.699 FPR=0.031)
 //	tune6.jsonl    P=1.000 R=0.909 F1=0.952 FPR=0.000 (first, unread: P=0.885 R=0.418 F1=0.568 FPR=0.046)
 //
-// heldout2.jsonl is deliberately absent: it stays blind.
+// These are the rules alone (the model is trained on these sets). The
+// blind sets, heldout3 and heldout4, are deliberately absent: they are
+// measured, not held to a floor.
 func TestTuningCorpusFloors(t *testing.T) {
 	tests := []struct {
 		give    string
@@ -214,7 +215,9 @@ func TestTuningCorpusFloors(t *testing.T) {
 			if path == "dev" {
 				path = devCorpus(t)
 			}
-			m := summarise(readCorpus(t, path), 0.6)
+			// The rules alone: the model is trained on these sets, so
+			// blended they say nothing; this keeps the rulebook honest.
+			m := summarise(readCorpus(t, path), DefaultRules().WithModel(nil), 0.6)
 			t.Logf("precision=%.3f recall=%.3f f1=%.3f fpr=%.3f", m.precision(), m.recall(), m.f1(), m.fpr())
 			if m.f1() < tt.wantF1 {
 				t.Errorf("f1 %.3f, want >= %.2f", m.f1(), tt.wantF1)

@@ -53,6 +53,8 @@ type Rules struct {
 	cgroupClasses classSet
 	nfeat         int
 	flagCls       [flagMask + 1]classSet // token flags → classes (flagClasses)
+	// model, when set, is blended with the rules' result (see blend).
+	model *Model
 }
 
 var defaultRules = sync.OnceValue(func() *Rules {
@@ -60,6 +62,7 @@ var defaultRules = sync.OnceValue(func() *Rules {
 	if err != nil {
 		panic("score: built-in rulebook: " + err.Error())
 	}
+	r.model = DefaultModel()
 	return r
 })
 
@@ -71,8 +74,24 @@ func DefaultRules() *Rules { return defaultRules() }
 // built-in rules off. Errors name the file (name), the line, the rule and
 // the problem.
 func LoadRules(r io.Reader, name string) (*Rules, error) {
-	return parseRules(r, name)
+	rules, err := parseRules(r, name)
+	if err != nil {
+		return nil, err
+	}
+	rules.model = DefaultModel()
+	return rules, nil
 }
+
+// WithModel returns a copy of r that blends its rules with m; with a nil m
+// it scores by the rules alone.
+func (r *Rules) WithModel(m *Model) *Rules {
+	c := *r
+	c.model = m
+	return &c
+}
+
+// Model returns the model r blends with, or nil.
+func (r *Rules) Model() *Model { return r.model }
 
 func parseRules(user io.Reader, name string) (*Rules, error) {
 	b := newBook()
@@ -107,6 +126,9 @@ func Evaluate(msg Message, rules *Rules) Result {
 	rules.scan(&rules.agent, st, msg.Text, msg.Off)
 	res := rules.result(st, &msg)
 	scratchPool.Put(st)
+	if rules.model != nil {
+		res = rules.blend(res, &msg)
+	}
 	return res
 }
 

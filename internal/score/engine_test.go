@@ -29,8 +29,13 @@ func TestEvaluateFamilies(t *testing.T) {
 		{"Did you even read my last message?", Spar},
 		{"I'm not going to argue about this.", Spar},
 	}
-	rules := DefaultRules()
+	// The rules alone name the family (that is the rulebook's mapping under
+	// test); blended with the model, every one must still be a nudge.
+	rules := DefaultRules().WithModel(nil)
 	for _, tt := range tests {
+		if res := Evaluate(Message{Text: tt.give}, DefaultRules()); !res.Nudge(0.6) {
+			t.Errorf("blended, Evaluate(%q) = score %.2f, want a nudge (hits %v)", tt.give, res.Score, res.Hits)
+		}
 		res := Evaluate(Message{Text: tt.give}, rules)
 		if !res.Nudge(0.6) || res.Family != tt.want {
 			t.Errorf("Evaluate(%q) = score %.2f family %q, want a nudge of family %q (hits %v)", tt.give, res.Score, res.Family, tt.want, res.Hits)

@@ -581,8 +581,14 @@ func TestShutdownDrainTimeout(t *testing.T) {
 // The customer's last message in the conversation is the scorer's
 // context: a flat denial of what the customer just said reads as
 // contradicting only after they said it, and only in that conversation.
+//
+// The rules alone score here: the context rule's weight is what the 0.4
+// threshold is set against, and the model does not read the context.
 func TestCustomerContext(t *testing.T) {
-	h := start(t, func(o *slackbot.Options) { o.Defaults.Cooldown = 0 })
+	h := start(t, func(o *slackbot.Options) {
+		o.Defaults.Cooldown = 0
+		o.Rules = o.Rules.WithModel(nil)
+	})
 	h.set("", store.KeyThreshold, "0.4")
 	const denial = "The export never crashed."
 	if _, hd := h.post(slacksim.Msg{Channel: support, User: agent, Text: denial}); hd.Outcome != "scored" {

@@ -1,0 +1,676 @@
+package score
+
+// The model is the scorer's second opinion: a logistic regression over the
+// words and word pairs of a message, learned from the labeled corpora by
+// `nudgebot train` (Train) and embedded as model.txt. Rules catch what a
+// person wrote a pattern for and say exactly why; the model catches the
+// same intent in wording nobody wrote a rule for ("Yes, it's intended.")
+// and, from the polite messages it was trained on, learns to stay quiet
+// about a stock phrase followed by a helpful turn. Evaluate blends the two:
+// see blend.
+//
+// The model reads a message as a sequence of symbols: the folded words the
+// tokenizer gives (so it never sees code, quotes, mentions or link
+// targets), with marks for numbers, emoji, words in capitals, '?', '!' and
+// runs of them. A few words are also read as their class (every form of
+// "you" is YOU), so a pair like "YOU NEG" is one feature however it is
+// spelled. Its features are the symbols and the pairs of class-read
+// symbols, message start and end included; each counts once per message.
+
+import (
+	"bufio"
+	"bytes"
+	_ "embed"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+//go:generate go run ../../cmd/nudgebot train --out model.txt --list testdata/training.txt
+
+//go:embed model.txt
+var builtinModel string
+
+const builtinModelName = "model.txt"
+
+// modelCols is a feature's row: its weight toward "nudge", then one weight
+// per family (for picking the family of a nudge), in Families() order.
+const modelCols = 9
+
+// Model is a learned scorer, loaded from a model file or made by Train.
+// It is safe for concurrent use.
+type Model struct {
+	classNames []string
+	classWords [][]string
+	classes    wordTable // word hash → class index + 1
+	classSym   []uint64  // class index → its symbol
+	feats      featTable // feature hash → row and "nudge" weight
+	names      []string  // row → the feature, as written in the file
+	w          []float32 // rows × modelCols
+	bias       [modelCols]float32
+	// How blend weighs the rules against the model (see blend).
+	gain, center, shift float64
+}
+
+// DefaultModel returns the built-in, embedded model. It is parsed once.
+func DefaultModel() *Model { return defaultModel() }
+
+var defaultModel = sync.OnceValue(func() *Model {
+	m, err := LoadModel(strings.NewReader(builtinModel), builtinModelName)
+	if err != nil {
+		panic("score: built-in model: " + err.Error())
+	}
+	return m
+})
+
+// Symbols for what is not a word. Their hashes are of upper-case names,
+// which no folded word has, so they never collide with a word's.
+const (
+	symStart  = "START"
+	symEnd    = "END"
+	symNum    = "NUM"
+	symEmoji  = "EMOJI"
+	symCaps   = "CAPS"
+	symQ      = "Q"
+	symBang   = "BANG"
+	symPuncts = "PUNCTS"
+)
+
+const specialSalt = 0x9e3779b97f4a7c15
+
+// symHash is the hash of a symbol as written in a model file: a special
+// name (upper case), a punctuation mark, or a folded word.
+func symHash(name string) uint64 {
+	if isSpecial(name) {
+		return hashWord(name) ^ specialSalt
+	}
+	if len(name) == 1 && punctHash[name[0]] != 0 {
+		return punctHash[name[0]]
+	}
+	return hashWord(name)
+}
+
+func isSpecial(name string) bool {
+	if name == "" {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		if name[i] < 'A' || name[i] > 'Z' {
+			return false
+		}
+	}
+	return true
+}
+
+var (
+	hStart  = symHash(symStart)
+	hEnd    = symHash(symEnd)
+	hNum    = symHash(symNum)
+	hEmoji  = symHash(symEmoji)
+	hCaps   = symHash(symCaps)
+	hQ      = symHash(symQ)
+	hBang   = symHash(symBang)
+	hPuncts = symHash(symPuncts)
+)
+
+// Feature hashes: a symbol alone, or a pair.
+func unigram(a uint64) uint64 { return mix64(a ^ 0x51) }
+func bigram(a, b uint64) uint64 {
+	return mix64(a*0xff51afd7ed558ccd ^ b ^ 0xb2)
+}
+
+// mix64 is SplitMix64's finalizer.
+func mix64(x uint64) uint64 {
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	x ^= x >> 31
+	return x
+}
+
+// feature is one feature of a message, as the walk finds it. name is set
+// only when the walk was asked for names (training).
+type feature struct {
+	hash       uint64
+	start, end int32 // the span of its symbols in the text
+	sent       int32 // which sentence of the message it is in
+	name       string
+}
+
+// symbol is one symbol of the message.
+type symbol struct {
+	raw, cls   uint64 // its hash, and the hash it is paired by (its class's, or raw)
+	start, end int32
+	name       string // (training) its name, and its class's name in pair
+	pair       string
+}
+
+// walk calls fn with every feature of text, in order, duplicates included.
+// With names, each feature carries its name (for training); otherwise the
+// walk does not allocate.
+func (m *Model) walk(text string, names bool, fn func(feature)) {
+	sc := newScanner(text)
+	var t token
+	prev := symbol{raw: hStart, cls: hStart}
+	if names {
+		prev.name, prev.pair = symStart, symStart
+	}
+	sent := int32(0)
+	emit := func(s symbol) {
+		f := feature{hash: unigram(s.raw), start: s.start, end: s.end, sent: sent}
+		if names {
+			f.name = "u " + s.name
+		}
+		fn(f)
+		f = feature{hash: bigram(prev.cls, s.cls), start: prev.start, end: s.end, sent: sent}
+		if prev.raw == hStart {
+			f.start = s.start
+		}
+		if names {
+			f.name = "b " + prev.pair + " " + s.pair
+		}
+		fn(f)
+		prev = s
+	}
+	for {
+		ok, brk := sc.next(&t)
+		if !ok {
+			break
+		}
+		if brk {
+			sent++
+		}
+		s := symbol{start: t.start, end: t.end}
+		switch {
+		case t.flags&tkNum != 0:
+			m.special(&s, hNum, symNum, names)
+			emit(s)
+		case t.flags&tkWord != 0:
+			if t.flags&tkCaps != 0 && t.letters >= 2 {
+				c := s
+				m.special(&c, hCaps, symCaps, names)
+				emit(c)
+			}
+			s.raw, s.cls = t.hash, t.hash
+			if k := m.classes.get(t.hash); k != 0 {
+				s.cls = m.classSym[k-1]
+			}
+			if names {
+				s.name = foldWord(text[t.start:t.end])
+				s.pair = s.name
+				if k := m.classes.get(t.hash); k != 0 {
+					s.pair = m.classNames[k-1]
+				}
+			}
+			emit(s)
+		case t.flags&tkEmoji != 0:
+			m.special(&s, hEmoji, symEmoji, names)
+			emit(s)
+		case t.flags&(tkQ|tkBang) != 0:
+			run := text[t.start:t.end]
+			if strings.IndexByte(run, '?') >= 0 {
+				c := s
+				m.special(&c, hQ, symQ, names)
+				emit(c)
+			}
+			if strings.IndexByte(run, '!') >= 0 {
+				c := s
+				m.special(&c, hBang, symBang, names)
+				emit(c)
+			}
+			if len(run) >= 2 {
+				c := s
+				m.special(&c, hPuncts, symPuncts, names)
+				emit(c)
+			}
+		case t.hash != 0: // . , ; : ^
+			s.raw, s.cls = t.hash, t.hash
+			if names {
+				c := text[t.start]
+				if t.end-t.start > 1 || c > 0x7f {
+					c = '.' // "..." and '…' read as '.'
+				}
+				s.name, s.pair = string(c), string(c)
+			}
+			emit(s)
+		}
+		if t.flags&tkEnd != 0 {
+			sent++
+		}
+	}
+	if prev.raw == hStart {
+		return // nothing to read
+	}
+	f := feature{hash: bigram(prev.cls, hEnd), start: prev.start, end: prev.end, sent: sent}
+	if names {
+		f.name = "b " + prev.pair + " " + symEnd
+	}
+	fn(f)
+}
+
+func (m *Model) special(s *symbol, h uint64, name string, names bool) {
+	s.raw, s.cls = h, h
+	if names {
+		s.name, s.pair = name, name
+	}
+}
+
+// foldWord is the folded form of a word as the tokenizer hashes it: ASCII
+// lower case, apostrophes (straight and curly) dropped, runs of three or
+// more equal letters kept once.
+func foldWord(w string) string {
+	b := make([]byte, 0, len(w))
+	for i := 0; i < len(w); i++ {
+		c := w[i]
+		if c == '\'' {
+			continue
+		}
+		if c == 0xE2 && i+2 < len(w) && w[i+1] == 0x80 && (w[i+2] == 0x98 || w[i+2] == 0x99) {
+			i += 2
+			continue
+		}
+		b = append(b, lower(c))
+	}
+	out := b[:0]
+	for i := 0; i < len(b); {
+		j := i
+		for j < len(b) && b[j] == b[i] {
+			j++
+		}
+		if j-i >= 3 && isLetter(b[i]) {
+			out = append(out, b[i])
+		} else {
+			out = append(out, b[i:j]...)
+		}
+		i = j
+	}
+	return string(out)
+}
+
+// modelScratch is a prediction's working state.
+type modelScratch struct {
+	seen  []uint32 // row → the epoch it was last counted in
+	epoch uint32
+	rows  []uint32 // the rows counted
+}
+
+var modelScratchPool = sync.Pool{New: func() any { return new(modelScratch) }}
+
+// prediction is what the model says about a message.
+type prediction struct {
+	p          float64    // probability that it is a nudge
+	fam        [8]float64 // probability of each family, given a nudge (see families)
+	start, end int32      // the sentence that reads most like one
+	rows       []uint32   // the features counted
+	ms         *modelScratch
+}
+
+// predict runs the model over text.
+func (m *Model) predict(text string) prediction {
+	ms := modelScratchPool.Get().(*modelScratch)
+	if len(ms.seen) < len(m.names) {
+		ms.seen = make([]uint32, len(m.names))
+		ms.epoch = 0
+	}
+	ms.epoch++
+	if ms.epoch == 0 { // wrapped: forget every stamp
+		clear(ms.seen)
+		ms.epoch = 1
+	}
+	z := float64(m.bias[0])
+	// The sentence with the largest sum of positive "nudge" weights is
+	// the span a nudge found only by the model quotes.
+	var pr prediction
+	best := 0.0
+	var cur struct {
+		sent       int32
+		start, end int32
+		sum        float64
+	}
+	cur.sent = -1
+	done := func() {
+		if cur.sum > best {
+			best, pr.start, pr.end = cur.sum, cur.start, cur.end
+		}
+	}
+	ms.rows = ms.rows[:0]
+	m.walk(text, false, func(f feature) {
+		if f.sent != cur.sent {
+			done()
+			cur.sent, cur.start, cur.end, cur.sum = f.sent, f.start, f.end, 0
+		}
+		cur.end = max(cur.end, f.end)
+		e := m.feats.get(f.hash)
+		if e == nil || ms.seen[e.row] == ms.epoch {
+			return
+		}
+		ms.seen[e.row] = ms.epoch
+		ms.rows = append(ms.rows, e.row)
+		z += float64(e.w)
+		if e.w > 0 {
+			cur.sum += float64(e.w)
+		}
+	})
+	done()
+	pr.p = sigmoid(z)
+	pr.rows = ms.rows
+	pr.ms = ms
+	return pr
+}
+
+// families fills pr.fam, the probability of each family given a nudge,
+// from the features predict counted, and gives the scratch back.
+func (m *Model) families(pr *prediction) {
+	var z [8]float64
+	for i := range z {
+		z[i] = float64(m.bias[i+1])
+	}
+	for _, row := range pr.rows {
+		w := m.w[int(row)*modelCols+1 : int(row)*modelCols+modelCols]
+		for i := range z {
+			z[i] += float64(w[i])
+		}
+	}
+	sum := 0.0
+	for i := range pr.fam {
+		pr.fam[i] = sigmoid(z[i])
+		sum += pr.fam[i]
+	}
+	if sum > 0 {
+		for i := range pr.fam {
+			pr.fam[i] /= sum
+		}
+	}
+}
+
+// release gives the prediction's scratch back.
+func (pr *prediction) release() {
+	if pr.ms != nil {
+		modelScratchPool.Put(pr.ms)
+		pr.ms, pr.rows = nil, nil
+	}
+}
+
+// featTable is an open-addressing hash table from feature hashes to their
+// row and "nudge" weight, laid out so a lookup touches one cache line.
+type featTable struct {
+	slots []featEntry
+	mask  uint64
+}
+
+type featEntry struct {
+	key uint64
+	w   float32
+	row uint32
+}
+
+func newFeatTable(keys []uint64, w []float32) featTable {
+	size := 16
+	for size < 2*len(keys) {
+		size *= 2
+	}
+	t := featTable{slots: make([]featEntry, size), mask: uint64(size - 1)}
+	for row, k := range keys {
+		if k == 0 {
+			continue // 0 marks an empty slot; no feature hashes to it in practice
+		}
+		i := k & t.mask
+		for t.slots[i].key != 0 {
+			i = (i + 1) & t.mask
+		}
+		t.slots[i] = featEntry{key: k, w: w[row*modelCols], row: uint32(row)}
+	}
+	return t
+}
+
+func (t *featTable) get(k uint64) *featEntry {
+	for i := k & t.mask; ; i = (i + 1) & t.mask {
+		e := &t.slots[i]
+		switch e.key {
+		case k:
+			return e
+		case 0:
+			return nil
+		}
+	}
+}
+
+func sigmoid(z float64) float64 {
+	if z > 30 {
+		z = 30
+	} else if z < -30 {
+		z = -30
+	}
+	return 1 / (1 + math.Exp(-z))
+}
+
+func logit(p float64) float64 {
+	p = math.Min(math.Max(p, 1e-6), 1-1e-6)
+	return math.Log(p / (1 - p))
+}
+
+// blend combines the rules' result with the model's prediction. The score
+// is σ(logit(p) + gain·(rules − center) + shift), with rules the rules'
+// combined weight: a strong rule hit lifts a message the model is unsure
+// of, the model lifts a message no rule caught, and a message both find
+// ordinary stays low. The family is the one the rules' weight and the
+// model's family probabilities together favour, among those not switched
+// off; when no kept rule hit is of that family, a hit for the model
+// ("model.FAMILY", over the sentence that reads most like a nudge) is
+// added, so the nudge can always quote what it is about.
+func (r *Rules) blend(res Result, msg *Message) Result {
+	m := r.model
+	pr := m.predict(msg.Text)
+	defer pr.release()
+	var famW [8]float64
+	for _, h := range res.Hits {
+		if i := familyIndex(h.Family); i >= 0 {
+			famW[i] += h.Weight
+		}
+	}
+	if len(res.Hits) == 0 && sigmoid(logit(pr.p)+m.gain*(-m.center)+m.shift) < modelFloor {
+		return Result{} // nothing counts, whatever the family
+	}
+	m.families(&pr)
+	// A family switched off takes its share of the model's belief with it.
+	p := pr.p
+	offShare := 0.0
+	for i, f := range Families() {
+		if msg.Off.Has(f) {
+			offShare += pr.fam[i]
+			pr.fam[i] = 0
+		}
+	}
+	p *= 1 - offShare
+	// Without a sentence to quote, the model can't name a family itself.
+	quotable := pr.end > pr.start
+	best := -1
+	bestV := 0.0
+	for i := range famW {
+		if !quotable && famW[i] == 0 {
+			continue
+		}
+		if v := famW[i] + pr.fam[i]; v > bestV {
+			best, bestV = i, v
+		}
+	}
+	score := sigmoid(logit(p) + m.gain*(res.Score-m.center) + m.shift)
+	if best < 0 || len(res.Hits) == 0 && score < modelFloor {
+		return Result{} // nothing counts
+	}
+	out := Result{Score: score, Hits: res.Hits, Family: Families()[best]}
+	if famW[best] == 0 {
+		h := Hit{RuleID: "model." + string(out.Family), Family: out.Family,
+			Weight: math.Round(p*1000) / 1000, Start: int(pr.start), End: int(pr.end)}
+		hits := make([]Hit, 0, len(res.Hits)+1)
+		placed := false
+		for _, g := range res.Hits {
+			if !placed && h.Start < g.Start {
+				hits = append(hits, h)
+				placed = true
+			}
+			hits = append(hits, g)
+		}
+		if !placed {
+			hits = append(hits, h)
+		}
+		out.Hits = hits
+	}
+	if rem := r.reminders[best]; len(rem) > 0 {
+		out.Reminder = rem[rotation(msg, len(rem))]
+	}
+	out.Suggestion = r.suggestions[best]
+	return out
+}
+
+// modelFloor is the score from which a message no rule hit counts at all
+// (has a family, a hit and a reminder): half the default threshold, so a
+// manager lowering the threshold still sees what the model found.
+const modelFloor = 0.3
+
+// LoadModel reads a model file (as Train writes it). Errors name the file
+// and the line.
+func LoadModel(r io.Reader, name string) (*Model, error) {
+	m := &Model{gain: 2, center: 0.3}
+	classes := map[uint64]uint32{}
+	feats := map[uint64]bool{}
+	var keys []uint64
+	sc := bufio.NewScanner(r)
+	sc.Buffer(nil, 1<<20)
+	ln := 0
+	fail := func(format string, args ...any) error {
+		return fmt.Errorf("%s:%d: %s", name, ln, fmt.Sprintf(format, args...))
+	}
+	sawBias := false
+	for sc.Scan() {
+		ln++
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		fs := strings.Fields(line)
+		switch fs[0] {
+		case "blend":
+			for _, kv := range fs[1:] {
+				k, v, ok := strings.Cut(kv, "=")
+				x, err := strconv.ParseFloat(v, 64)
+				if !ok || err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
+					return nil, fail("blend: %q is not NAME=NUMBER", kv)
+				}
+				switch k {
+				case "gain":
+					m.gain = x
+				case "center":
+					m.center = x
+				case "shift":
+					m.shift = x
+				default:
+					return nil, fail("blend: unknown parameter %q (want gain, center or shift)", k)
+				}
+			}
+		case "class":
+			if len(fs) < 3 || !isSpecial(fs[1]) {
+				return nil, fail("class: want \"class NAME word...\" with NAME in capitals")
+			}
+			idx := uint32(len(m.classNames))
+			m.classNames = append(m.classNames, fs[1])
+			m.classSym = append(m.classSym, symHash(fs[1]))
+			m.classWords = append(m.classWords, fs[2:])
+			for _, w := range fs[2:] {
+				if f := foldWord(w); f != w {
+					return nil, fail("class %s: %q is not folded (write %q)", fs[1], w, f)
+				}
+				classes[hashWord(w)] = idx + 1
+			}
+		case "bias", "u", "b":
+			nsym := map[string]int{"bias": 0, "u": 1, "b": 2}[fs[0]]
+			if len(fs) != 1+nsym+modelCols {
+				return nil, fail("%s: want %d symbols and %d weights, got %d fields", fs[0], nsym, modelCols, len(fs)-1)
+			}
+			var row [modelCols]float32
+			for i, v := range fs[1+nsym:] {
+				x, err := strconv.ParseFloat(v, 32)
+				if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
+					return nil, fail("weight %q is not a number", v)
+				}
+				row[i] = float32(x)
+			}
+			if fs[0] == "bias" {
+				m.bias, sawBias = row, true
+				continue
+			}
+			var h uint64
+			if nsym == 1 {
+				h = unigram(symHash(fs[1]))
+			} else {
+				h = bigram(symHash(fs[1]), symHash(fs[2]))
+			}
+			if _, dup := feats[h]; dup {
+				return nil, fail("feature %q appears twice", strings.Join(fs[:1+nsym], " "))
+			}
+			feats[h] = true
+			keys = append(keys, h)
+			m.names = append(m.names, strings.Join(fs[:1+nsym], " "))
+			m.w = append(m.w, row[:]...)
+		default:
+			return nil, fail("unknown directive %q (want blend, class, bias, u or b)", fs[0])
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if !sawBias {
+		return nil, fmt.Errorf("%s: no bias line: not a model file", name)
+	}
+	m.classes = newWordTable(classes)
+	m.feats = newFeatTable(keys, m.w)
+	return m, nil
+}
+
+// WriteTo writes m as a model file that LoadModel reads back.
+func (m *Model) WriteTo(w io.Writer) (int64, error) {
+	var b bytes.Buffer
+	b.WriteString("# nudgebot model: written by `nudgebot train`; retrain rather than edit.\n")
+	b.WriteString("# Each feature row: the feature, its weight toward a nudge, then one\n")
+	b.WriteString("# weight per family (" + familyList() + ").\n")
+	fmt.Fprintf(&b, "blend gain=%s center=%s shift=%s\n", fmtF(m.gain), fmtF(m.center), fmtF(m.shift))
+	for i, n := range m.classNames {
+		fmt.Fprintf(&b, "class %s %s\n", n, strings.Join(m.classWords[i], " "))
+	}
+	b.WriteString("bias")
+	writeRow(&b, m.bias[:])
+	for i, n := range m.names {
+		b.WriteString(n)
+		writeRow(&b, m.w[i*modelCols:(i+1)*modelCols])
+	}
+	n, err := w.Write(b.Bytes())
+	return int64(n), err
+}
+
+func writeRow(b *bytes.Buffer, row []float32) {
+	for _, x := range row {
+		b.WriteByte(' ')
+		b.WriteString(strconv.FormatFloat(float64(x), 'g', 4, 32))
+	}
+	b.WriteByte('\n')
+}
+
+func fmtF(x float64) string { return strconv.FormatFloat(x, 'g', 6, 64) }
+
+// WithBlend returns a copy of m that blends with the rules using these
+// parameters (see Rules.blend).
+func (m *Model) WithBlend(gain, center, shift float64) *Model {
+	c := *m
+	c.gain, c.center, c.shift = gain, center, shift
+	return &c
+}
+
+// Blend returns m's blend parameters.
+func (m *Model) Blend() (gain, center, shift float64) { return m.gain, m.center, m.shift }
+
+// Features is how many features m has.
+func (m *Model) Features() int { return len(m.names) }

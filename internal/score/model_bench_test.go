@@ -1,0 +1,22 @@
+package score
+
+import "testing"
+
+// BenchmarkModelPredict is the model's share of Evaluate over the dev
+// corpus.
+func BenchmarkModelPredict(b *testing.B) {
+	rows := readCorpus(b, devCorpus(b))
+	m := DefaultModel()
+	b.ReportAllocs()
+	b.ResetTimer()
+	n := 0
+	for b.Loop() {
+		for _, r := range rows {
+			pr := m.predict(r.Text)
+			pr.release()
+		}
+		n += len(rows)
+	}
+	reportPerMsg(b, n)
+	b.ReportMetric(0, "ns/op")
+}

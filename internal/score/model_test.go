@@ -1,0 +1,235 @@
+package score
+
+import (
+	"bufio"
+	"bytes"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestFoldWordMatchesTokenizer checks that the names the trainer writes
+// hash to what the tokenizer computes, for every word of every corpus:
+// otherwise a feature in model.txt would never be found again.
+func TestFoldWordMatchesTokenizer(t *testing.T) {
+	files, _ := filepath.Glob("testdata/*.jsonl")
+	extra := []string{"Sooo", "REEEALLY", "don’t", "you're", "café", "O'Brien", "x1000", "niiice", "aaa"}
+	var texts []string
+	texts = append(texts, extra...)
+	for _, f := range files {
+		for _, r := range readCorpus(t, f) {
+			texts = append(texts, r.Text)
+		}
+	}
+	n := 0
+	for _, text := range texts {
+		sc := newScanner(text)
+		var tok token
+		for {
+			ok, _ := sc.next(&tok)
+			if !ok {
+				break
+			}
+			if tok.flags&tkWord == 0 || tok.flags&tkNum != 0 {
+				continue
+			}
+			w := text[tok.start:tok.end]
+			if got := hashWord(foldWord(w)); got != tok.hash {
+				t.Fatalf("word %q folds to %q, whose hash %x is not the token's %x", w, foldWord(w), got, tok.hash)
+			}
+			n++
+		}
+	}
+	if n < 10000 {
+		t.Fatalf("checked only %d words", n)
+	}
+}
+
+// TestModelFileRoundTrip checks that the embedded model is exactly what
+// WriteTo writes for it: the file format loses nothing.
+func TestModelFileRoundTrip(t *testing.T) {
+	var b bytes.Buffer
+	if _, err := DefaultModel().WriteTo(&b); err != nil {
+		t.Fatal(err)
+	}
+	if b.String() != builtinModel {
+		t.Fatalf("WriteTo(DefaultModel()) differs from model.txt (%d vs %d bytes)", b.Len(), len(builtinModel))
+	}
+}
+
+// TestModelUpToDate retrains the built-in model from the corpora listed in
+// testdata/training.txt and checks model.txt matches, so a corpus or
+// feature change can't leave a stale model behind. Weights are compared
+// with a tolerance, since floating point may round differently on
+// another CPU.
+func TestModelUpToDate(t *testing.T) {
+	if testing.Short() {
+		t.Skip("retrains the model")
+	}
+	var ex []Example
+	f, err := os.Open("testdata/training.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line, _, _ := strings.Cut(sc.Text(), "#")
+		if line = strings.TrimSpace(line); line == "" {
+			continue
+		}
+		for _, r := range readCorpus(t, filepath.Join("testdata", line)) {
+			e := Example{Text: r.Text, Nudge: r.Label == "nudge"}
+			if e.Nudge {
+				e.Family = Family(r.Family)
+			}
+			ex = append(ex, e)
+		}
+	}
+	m, err := Train(ex, TrainConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := DefaultModel()
+	stale := "model.txt is stale: run `go generate ./internal/score`"
+	if len(m.names) != len(old.names) {
+		t.Fatalf("%s (%d features, retrained %d)", stale, len(old.names), len(m.names))
+	}
+	for i := range m.names {
+		if m.names[i] != old.names[i] {
+			t.Fatalf("%s: feature %d is %q, retrained %q", stale, i, old.names[i], m.names[i])
+		}
+	}
+	worst := 0.0
+	for i := range m.w {
+		worst = math.Max(worst, math.Abs(float64(m.w[i]-old.w[i])))
+	}
+	for i := range m.bias {
+		worst = math.Max(worst, math.Abs(float64(m.bias[i]-old.bias[i])))
+	}
+	if worst > 0.01 {
+		t.Fatalf("%s: a weight differs by %.4f", stale, worst)
+	}
+}
+
+// trainToy trains a model on made-up words no rule knows, so the tests of
+// the blend don't depend on the built-in model or the rulebook.
+func trainToy(t *testing.T) *Model {
+	t.Helper()
+	var ex []Example
+	for i := 0; i < 20; i++ {
+		ex = append(ex,
+			Example{Text: "Zorp blick, frumious.", Nudge: true, Family: Spar},
+			Example{Text: "Quux mimsy wabe.", Nudge: true, Family: Stonewall},
+			Example{Text: "Thanks, the order shipped today.", Nudge: false},
+			Example{Text: "Happy to help, here are the steps.", Nudge: false},
+		)
+	}
+	m, err := Train(ex, TrainConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func TestBlendModelOnly(t *testing.T) {
+	rules := DefaultRules().WithModel(trainToy(t))
+	text := "Hello there. Zorp blick, frumious!"
+	res := Evaluate(Message{Text: text}, rules)
+	if !res.Nudge(0.6) || res.Family != Spar {
+		t.Fatalf("Evaluate(%q) = %+v, want a spar nudge", text, res)
+	}
+	if len(res.Hits) != 1 || res.Hits[0].RuleID != "model.spar" {
+		t.Fatalf("hits = %+v, want one model.spar hit", res.Hits)
+	}
+	if got := text[res.Hits[0].Start:res.Hits[0].End]; got != "Zorp blick, frumious!" {
+		t.Errorf("the model's hit quotes %q, want the sentence it read as a nudge", got)
+	}
+	if res.Reminder == "" || res.Suggestion == "" {
+		t.Errorf("no reminder or suggestion: %+v", res)
+	}
+
+	res = Evaluate(Message{Text: "Thanks, the order shipped today."}, rules)
+	if res.Nudge(0.6) || res.Score != 0 || res.Family != "" || res.Hits != nil {
+		t.Errorf("an ordinary message = %+v, want the zero Result", res)
+	}
+
+	// Switching the family off takes the model's belief with it.
+	res = Evaluate(Message{Text: text, Off: FamilySet(0).With(Spar)}, rules)
+	if res.Nudge(0.6) || res.Family == Spar {
+		t.Errorf("spar switched off, Evaluate = %+v", res)
+	}
+
+	// Without a model, the rules alone decide.
+	if res := Evaluate(Message{Text: text}, DefaultRules().WithModel(nil)); res.Score != 0 {
+		t.Errorf("rules alone = %+v, want zero", res)
+	}
+}
+
+func TestBlendKeepsRuleHits(t *testing.T) {
+	rules := DefaultRules().WithModel(trainToy(t))
+	text := "As I already explained, refunds take 5 days."
+	alone := Evaluate(Message{Text: text}, DefaultRules().WithModel(nil))
+	res := Evaluate(Message{Text: text}, rules)
+	if len(alone.Hits) == 0 {
+		t.Fatal("the rules don't catch the test sentence any more")
+	}
+	if len(res.Hits) != len(alone.Hits) {
+		t.Errorf("blended hits %+v, rules' %+v: the model should add none when a rule of the family hit", res.Hits, alone.Hits)
+	}
+	if res.Family != alone.Family {
+		t.Errorf("family %q, rules say %q", res.Family, alone.Family)
+	}
+}
+
+func TestTrainDeterministic(t *testing.T) {
+	a, b := trainToy(t), trainToy(t)
+	var ab, bb bytes.Buffer
+	a.WriteTo(&ab)
+	b.WriteTo(&bb)
+	if ab.String() != bb.String() {
+		t.Fatal("the same examples trained two different models")
+	}
+	if _, err := Train(nil, TrainConfig{}); err == nil {
+		t.Error("Train(nil) succeeded")
+	}
+}
+
+func TestLoadModelErrors(t *testing.T) {
+	row := " 0 0 0 0 0 0 0 0 0"
+	tests := []struct{ give, want string }{
+		{"", "no bias line"},
+		{"bias 1 2", "want 0 symbols and 9 weights"},
+		{"bias" + row + "\nu hello 1 2", "m.txt:2: u: want 1 symbols"},
+		{"bias" + row + "\nu hello x 0 0 0 0 0 0 0 0", `weight "x" is not a number`},
+		{"bias" + row + "\nu hello NaN 0 0 0 0 0 0 0 0", `weight "NaN" is not a number`},
+		{"bias" + row + "\nu hi" + row + "\nu hi" + row, `feature "u hi" appears twice`},
+		{"bias" + row + "\nweights 1", `unknown directive "weights"`},
+		{"class you you", "NAME in capitals"},
+		{"class YOU You", `"You" is not folded (write "you")`},
+		{"blend gain=x", `"gain=x" is not NAME=NUMBER`},
+		{"blend speed=1", `unknown parameter "speed"`},
+	}
+	for _, tt := range tests {
+		_, err := LoadModel(strings.NewReader(tt.give), "m.txt")
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("LoadModel(%q) = %v, want an error containing %q", tt.give, err, tt.want)
+		}
+	}
+}
+
+// TestModelNoAllocs: with the model blended in, a message without hits
+// still does not allocate.
+func TestModelNoAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts are meaningless under the race detector")
+	}
+	rules := DefaultRules()
+	msg := Message{Text: "Thanks for your patience! I've refunded the second charge, you'll see it in 3-5 business days."}
+	Evaluate(msg, rules)
+	if n := testing.AllocsPerRun(100, func() { Evaluate(msg, rules) }); n != 0 {
+		t.Errorf("Evaluate(clean) allocates %.0f times", n)
+	}
+}

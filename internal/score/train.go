@@ -1,0 +1,196 @@
+package score
+
+import (
+	"bytes"
+	"errors"
+	"math"
+	"math/rand/v2"
+	"slices"
+)
+
+// Example is one labeled agent message for Train.
+type Example struct {
+	Text   string
+	Nudge  bool
+	Family Family // the family of a nudge; ignored otherwise
+}
+
+// TrainConfig tunes Train. The zero value trains the built-in model.
+type TrainConfig struct {
+	Epochs   int     // passes over the examples; default 30
+	L2       float64 // L2 regularisation per step; default 1e-3
+	Rate     float64 // AdaGrad's base learning rate; default 0.5
+	MinCount int     // features in fewer examples than this are dropped; default 1 (none)
+	Seed     uint64  // the order examples are visited in
+	// The blend with the rules (see Rules.blend); defaults gain 5, center
+	// 0.3, shift -1: a message no rule hits scores 0.6 when the model gives
+	// it 0.95, and a rule of weight 0.75 alone nudges unless the model
+	// finds the message ordinary (below 0.30).
+	Gain, Center, Shift float64
+}
+
+func (c TrainConfig) withDefaults() TrainConfig {
+	if c.Epochs == 0 {
+		c.Epochs = 30
+	}
+	if c.L2 == 0 {
+		c.L2 = 1e-3
+	}
+	if c.Rate == 0 {
+		c.Rate = 0.5
+	}
+	if c.Gain == 0 && c.Center == 0 && c.Shift == 0 {
+		c.Gain, c.Center, c.Shift = 5, 0.3, -1
+	}
+	return c
+}
+
+// modelClasses are the words the model also reads as their class.
+var modelClasses = []struct {
+	name  string
+	words []string
+}{
+	{"YOU", []string{"you", "your", "youre", "yours", "yourself", "yourselves", "u", "ur", "ya", "youve", "youd", "youll"}},
+	{"WE", []string{"i", "we", "ive", "weve", "im", "were", "id", "wed", "me", "us", "our", "my", "ours"}},
+	{"AGAIN", []string{"again", "already", "twice", "before", "earlier", "previously", "repeatedly", "multiple", "several"}},
+	{"SAID", []string{"said", "told", "explained", "mentioned", "stated", "wrote", "answered", "clarified", "noted", "say", "tell", "explain"}},
+	{"MODAL", []string{"should", "shouldve", "must", "need", "needs", "have", "supposed", "could", "couldve"}},
+	{"NEG", []string{"not", "no", "never", "nothing", "nobody", "none", "nor", "dont", "doesnt", "didnt", "isnt", "arent", "wasnt", "werent", "cant", "cannot", "wont", "shouldnt", "couldnt", "wouldnt", "hasnt", "havent", "hadnt", "aint"}},
+}
+
+// Train learns a model from labeled examples: a logistic regression for
+// "is it a nudge" over every example, and one per family over the nudges
+// (to say which family a nudge is), fitted with AdaGrad. The same
+// examples and config always give the same model.
+func Train(examples []Example, cfg TrainConfig) (*Model, error) {
+	cfg = cfg.withDefaults()
+	if len(examples) == 0 {
+		return nil, errors.New("train: no examples")
+	}
+	m := &Model{}
+	classes := map[uint64]uint32{}
+	for i, c := range modelClasses {
+		m.classNames = append(m.classNames, c.name)
+		m.classWords = append(m.classWords, c.words)
+		m.classSym = append(m.classSym, symHash(c.name))
+		for _, w := range c.words {
+			classes[hashWord(w)] = uint32(i) + 1
+		}
+	}
+	m.classes = newWordTable(classes)
+
+	// Each example as the set of its features, by id in first-seen order.
+	ids := map[uint64]int{}
+	var names []string
+	var df []int
+	xs := make([][]int, len(examples))
+	for i, ex := range examples {
+		var x []int
+		m.walk(ex.Text, true, func(f feature) {
+			id, ok := ids[f.hash]
+			if !ok {
+				id = len(names)
+				ids[f.hash] = id
+				names = append(names, f.name)
+				df = append(df, 0)
+			}
+			x = append(x, id)
+		})
+		slices.Sort(x)
+		x = slices.Compact(x)
+		for _, id := range x {
+			df[id]++
+		}
+		xs[i] = x
+	}
+	// Drop rare features and renumber the rest.
+	keep := make([]int, len(names))
+	var kept []string
+	for id := range names {
+		keep[id] = -1
+		if df[id] >= cfg.MinCount {
+			keep[id] = len(kept)
+			kept = append(kept, names[id])
+		}
+	}
+	for i, x := range xs {
+		y := x[:0]
+		for _, id := range x {
+			if keep[id] >= 0 {
+				y = append(y, keep[id])
+			}
+		}
+		xs[i] = y
+	}
+
+	w := make([]float64, len(kept)*modelCols)
+	var bias [modelCols]float64
+	fit := func(col int, use func(i int) (y float64, ok bool)) {
+		g2 := make([]float64, len(kept)+1)
+		for k := range g2 {
+			g2[k] = 1e-8
+		}
+		order := make([]int, len(xs))
+		for i := range order {
+			order[i] = i
+		}
+		rng := rand.New(rand.NewPCG(cfg.Seed, uint64(col)))
+		for range cfg.Epochs {
+			rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+			for _, i := range order {
+				y, ok := use(i)
+				if !ok {
+					continue
+				}
+				z := bias[col]
+				for _, id := range xs[i] {
+					z += w[id*modelCols+col]
+				}
+				g := sigmoid(z) - y
+				for _, id := range xs[i] {
+					k := id*modelCols + col
+					gr := g + cfg.L2*w[k]
+					g2[id] += gr * gr
+					w[k] -= cfg.Rate * gr / math.Sqrt(g2[id])
+				}
+				gb := g
+				g2[len(kept)] += gb * gb
+				bias[col] -= cfg.Rate * gb / math.Sqrt(g2[len(kept)])
+			}
+		}
+	}
+	fit(0, func(i int) (float64, bool) {
+		if examples[i].Nudge {
+			return 1, true
+		}
+		return 0, true
+	})
+	for c, f := range Families() {
+		fit(c+1, func(i int) (float64, bool) {
+			if !examples[i].Nudge {
+				return 0, false
+			}
+			if examples[i].Family == f {
+				return 1, true
+			}
+			return 0, true
+		})
+	}
+
+	m.names = kept
+	m.w = make([]float32, len(w))
+	for i, x := range w {
+		m.w[i] = float32(x)
+	}
+	for i, x := range bias {
+		m.bias[i] = float32(x)
+	}
+	m.gain, m.center, m.shift = cfg.Gain, cfg.Center, cfg.Shift
+	// Round-trip through the file format, so that a model used straight
+	// from Train scores exactly as the file it writes.
+	var buf bytes.Buffer
+	if _, err := m.WriteTo(&buf); err != nil {
+		return nil, err
+	}
+	return LoadModel(&buf, "trained model")
+}
