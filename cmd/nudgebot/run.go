@@ -23,7 +23,7 @@ func cmdRun(args []string, _ io.Reader, _, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "Runs the bot over Socket Mode, configured by the environment:")
 		fmt.Fprintln(stderr, "SLACK_APP_TOKEN and SLACK_BOT_TOKEN (required), SLACK_API_URL, NUDGE_STORE,")
 		fmt.Fprintln(stderr, "NUDGE_HTTP_ADDR, NUDGE_MANAGERS, NUDGE_THRESHOLD, NUDGE_COOLDOWN,")
-		fmt.Fprintln(stderr, "NUDGE_LOG_LEVEL, NUDGE_RULES_FILE. SIGTERM or SIGINT stops it cleanly.")
+		fmt.Fprintln(stderr, "NUDGE_LOG_LEVEL, NUDGE_RULES_FILE, NUDGE_MODEL_FILE. SIGTERM or SIGINT stops it cleanly.")
 	}
 	if code, done := parseNoArgs(fs, args); done {
 		return code

@@ -99,6 +99,9 @@ func New(ctx context.Context, cfg Config, log *zap.Logger, opts Options) (_ *App
 	if err != nil {
 		return nil, err
 	}
+	if rules, err = loadModel(rules, cfg.ModelFile); err != nil {
+		return nil, err
+	}
 	st, err := openStore(ctx, cfg.Store)
 	if err != nil {
 		return nil, err
@@ -155,6 +158,27 @@ func loadRules(path string) (*score.Rules, error) {
 		return nil, &ConfigError{Var: "NUDGE_RULES_FILE", Msg: oneLine(err.Error())}
 	}
 	return rules, nil
+}
+
+// loadModel sets the model the rules blend with: the built-in one, the
+// file NUDGE_MODEL_FILE names (from nudgebot train), or none ("off").
+func loadModel(rules *score.Rules, path string) (*score.Rules, error) {
+	switch path {
+	case "":
+		return rules, nil
+	case "off":
+		return rules.WithModel(nil), nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, &ConfigError{Var: "NUDGE_MODEL_FILE", Msg: oneLine(err.Error())}
+	}
+	defer f.Close()
+	m, err := score.LoadModel(f, path)
+	if err != nil {
+		return nil, &ConfigError{Var: "NUDGE_MODEL_FILE", Msg: oneLine(err.Error())}
+	}
+	return rules.WithModel(m), nil
 }
 
 // oneLine keeps the first line of s.

@@ -240,6 +240,7 @@ func TestNewErrors(t *testing.T) {
 		{"wrong bot token", func(c *app.Config) { c.BotToken = "xoxb-wrong" }, "invalid_auth"},
 		{"postgres down", func(c *app.Config) { c.Store = "postgres://u:hunter2pw@127.0.0.1:1/db" }, "NUDGE_STORE"},
 		{"rules file missing", func(c *app.Config) { c.RulesFile = "/nonexistent/rules" }, "NUDGE_RULES_FILE"},
+		{"model file missing", func(c *app.Config) { c.ModelFile = "/nonexistent/model" }, "NUDGE_MODEL_FILE"},
 		{"invalid config", func(c *app.Config) { c.Threshold = 2 }, "NUDGE_THRESHOLD"},
 	}
 	for _, tt := range tests {

@@ -26,6 +26,7 @@ type Config struct {
 	Cooldown  time.Duration `envconfig:"NUDGE_COOLDOWN" default:"10m"`
 	LogLevel  string        `envconfig:"NUDGE_LOG_LEVEL" default:"info"`
 	RulesFile string        `envconfig:"NUDGE_RULES_FILE"`
+	ModelFile string        `envconfig:"NUDGE_MODEL_FILE"`
 }
 
 // Secret keeps tokens out of logs, %v, %#v and JSON.

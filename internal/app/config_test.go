@@ -22,7 +22,7 @@ const (
 func setEnv(t *testing.T, env map[string]string) {
 	t.Helper()
 	for _, k := range []string{"SLACK_APP_TOKEN", "SLACK_BOT_TOKEN", "SLACK_API_URL", "NUDGE_STORE",
-		"NUDGE_HTTP_ADDR", "NUDGE_MANAGERS", "NUDGE_THRESHOLD", "NUDGE_COOLDOWN", "NUDGE_LOG_LEVEL", "NUDGE_RULES_FILE"} {
+		"NUDGE_HTTP_ADDR", "NUDGE_MANAGERS", "NUDGE_THRESHOLD", "NUDGE_COOLDOWN", "NUDGE_LOG_LEVEL", "NUDGE_RULES_FILE", "NUDGE_MODEL_FILE"} {
 		t.Setenv(k, "")
 		if _, ok := env[k]; !ok {
 			unsetenv(t, k)
