@@ -1,6 +1,7 @@
 package score
 
 import (
+	"math"
 	"reflect"
 	"strings"
 	"testing"
@@ -68,6 +69,37 @@ func FuzzLoadRules(f *testing.F) {
 		rules, err := LoadRules(strings.NewReader(file), "fuzz.rules")
 		if err == nil {
 			Evaluate(Message{Text: file}, rules)
+		}
+	})
+}
+
+// FuzzLoadModel checks that no model file makes the parser panic, that
+// what it accepts scores any message within the Result's invariants, and
+// that it writes back to a file that loads to the same model.
+func FuzzLoadModel(f *testing.F) {
+	f.Add("blend gain=5 center=0.3 shift=-1\nclass YOU you your\nbias 0 1 0 0 0 0 0 0 0\nu wrong 2 1 0 0 0 0 0 0 0\nb YOU wrong 1 1 0 0 0 0 0 0 0\n", "you're wrong")
+	f.Fuzz(func(t *testing.T, file, text string) {
+		m, err := LoadModel(strings.NewReader(file), "fuzz.model")
+		if err != nil {
+			return
+		}
+		res := Evaluate(Message{Text: text}, DefaultRules().WithModel(m))
+		if res.Score < 0 || res.Score > 1 || math.IsNaN(res.Score) {
+			t.Fatalf("Score = %v", res.Score)
+		}
+		for _, h := range res.Hits {
+			if h.Start < 0 || h.Start >= h.End || h.End > len(text) {
+				t.Fatalf("hit %v outside text of %d bytes", h, len(text))
+			}
+		}
+		var b strings.Builder
+		m.WriteTo(&b)
+		again, err := LoadModel(strings.NewReader(b.String()), "again")
+		if err != nil {
+			t.Fatalf("a model written back does not load: %v\n%s", err, b.String())
+		}
+		if again.Features() != m.Features() {
+			t.Fatalf("%d features written, %d read back", m.Features(), again.Features())
 		}
 	})
 }
