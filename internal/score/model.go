@@ -154,99 +154,128 @@ type symbol struct {
 // walk does not allocate.
 func (m *Model) walk(text string, names bool, fn func(feature)) {
 	sc := newScanner(text)
+	rd := m.newReader(text, names)
 	var t token
-	prev := symbol{raw: hStart, cls: hStart}
-	if names {
-		prev.name, prev.pair = symStart, symStart
-	}
-	sent := int32(0)
-	emit := func(s symbol) {
-		f := feature{hash: unigram(s.raw), start: s.start, end: s.end, sent: sent}
-		if names {
-			f.name = "u " + s.name
-		}
-		fn(f)
-		f = feature{hash: bigram(prev.cls, s.cls), start: prev.start, end: s.end, sent: sent}
-		if prev.raw == hStart {
-			f.start = s.start
-		}
-		if names {
-			f.name = "b " + prev.pair + " " + s.pair
-		}
-		fn(f)
-		prev = s
-	}
 	for {
 		ok, brk := sc.next(&t)
 		if !ok {
 			break
 		}
-		if brk {
-			sent++
-		}
-		s := symbol{start: t.start, end: t.end}
-		switch {
-		case t.flags&tkNum != 0:
-			m.special(&s, hNum, symNum, names)
-			emit(s)
-		case t.flags&tkWord != 0:
-			if t.flags&tkCaps != 0 && t.letters >= 2 {
-				c := s
-				m.special(&c, hCaps, symCaps, names)
-				emit(c)
-			}
-			s.raw, s.cls = t.hash, t.hash
-			if k := m.classes.get(t.hash); k != 0 {
-				s.cls = m.classSym[k-1]
-			}
-			if names {
-				s.name = foldWord(text[t.start:t.end])
-				s.pair = s.name
-				if k := m.classes.get(t.hash); k != 0 {
-					s.pair = m.classNames[k-1]
-				}
-			}
-			emit(s)
-		case t.flags&tkEmoji != 0:
-			m.special(&s, hEmoji, symEmoji, names)
-			emit(s)
-		case t.flags&(tkQ|tkBang) != 0:
-			run := text[t.start:t.end]
-			if strings.IndexByte(run, '?') >= 0 {
-				c := s
-				m.special(&c, hQ, symQ, names)
-				emit(c)
-			}
-			if strings.IndexByte(run, '!') >= 0 {
-				c := s
-				m.special(&c, hBang, symBang, names)
-				emit(c)
-			}
-			if len(run) >= 2 {
-				c := s
-				m.special(&c, hPuncts, symPuncts, names)
-				emit(c)
-			}
-		case t.hash != 0: // . , ; : ^
-			s.raw, s.cls = t.hash, t.hash
-			if names {
-				c := text[t.start]
-				if t.end-t.start > 1 || c > 0x7f {
-					c = '.' // "..." and '…' read as '.'
-				}
-				s.name, s.pair = string(c), string(c)
-			}
-			emit(s)
-		}
-		if t.flags&tkEnd != 0 {
-			sent++
-		}
+		rd.token(&t, brk, fn)
 	}
+	rd.end(fn)
+}
+
+// reader turns a message's tokens, one at a time, into features.
+type reader struct {
+	m     *Model
+	text  string
+	names bool
+	prev  symbol
+	sent  int32
+}
+
+func (m *Model) newReader(text string, names bool) reader {
+	rd := reader{m: m, text: text, names: names, prev: symbol{raw: hStart, cls: hStart}}
+	if names {
+		rd.prev.name, rd.prev.pair = symStart, symStart
+	}
+	return rd
+}
+
+// emit gives the features symbol s adds: itself, and the pair it ends.
+func (rd *reader) emit(s symbol, fn func(feature)) {
+	f := feature{hash: unigram(s.raw), start: s.start, end: s.end, sent: rd.sent}
+	if rd.names {
+		f.name = "u " + s.name
+	}
+	fn(f)
+	prev := &rd.prev
+	f = feature{hash: bigram(prev.cls, s.cls), start: prev.start, end: s.end, sent: rd.sent}
+	if prev.raw == hStart {
+		f.start = s.start
+	}
+	if rd.names {
+		f.name = "b " + prev.pair + " " + s.pair
+	}
+	fn(f)
+	rd.prev = s
+}
+
+// token reads the next token; brk reports a sentence break before it.
+func (rd *reader) token(t *token, brk bool, fn func(feature)) {
+	m, names := rd.m, rd.names
+	if brk {
+		rd.sent++
+	}
+	s := symbol{start: t.start, end: t.end}
+	switch {
+	case t.flags&tkNum != 0:
+		m.special(&s, hNum, symNum, names)
+		rd.emit(s, fn)
+	case t.flags&tkWord != 0:
+		if t.flags&tkCaps != 0 && t.letters >= 2 {
+			c := s
+			m.special(&c, hCaps, symCaps, names)
+			rd.emit(c, fn)
+		}
+		s.raw, s.cls = t.hash, t.hash
+		k := m.classes.get(t.hash)
+		if k != 0 {
+			s.cls = m.classSym[k-1]
+		}
+		if names {
+			s.name = foldWord(rd.text[t.start:t.end])
+			s.pair = s.name
+			if k != 0 {
+				s.pair = m.classNames[k-1]
+			}
+		}
+		rd.emit(s, fn)
+	case t.flags&tkEmoji != 0:
+		m.special(&s, hEmoji, symEmoji, names)
+		rd.emit(s, fn)
+	case t.flags&(tkQ|tkBang) != 0:
+		run := rd.text[t.start:t.end]
+		if strings.IndexByte(run, '?') >= 0 {
+			c := s
+			m.special(&c, hQ, symQ, names)
+			rd.emit(c, fn)
+		}
+		if strings.IndexByte(run, '!') >= 0 {
+			c := s
+			m.special(&c, hBang, symBang, names)
+			rd.emit(c, fn)
+		}
+		if len(run) >= 2 {
+			c := s
+			m.special(&c, hPuncts, symPuncts, names)
+			rd.emit(c, fn)
+		}
+	case t.hash != 0: // . , ; : ^
+		s.raw, s.cls = t.hash, t.hash
+		if names {
+			c := rd.text[t.start]
+			if t.end-t.start > 1 || c > 0x7f {
+				c = '.' // "..." and '…' read as '.'
+			}
+			s.name, s.pair = string(c), string(c)
+		}
+		rd.emit(s, fn)
+	}
+	if t.flags&tkEnd != 0 {
+		rd.sent++
+	}
+}
+
+// end gives the last feature: the pair of the last symbol and the end.
+func (rd *reader) end(fn func(feature)) {
+	prev := &rd.prev
 	if prev.raw == hStart {
 		return // nothing to read
 	}
-	f := feature{hash: bigram(prev.cls, hEnd), start: prev.start, end: prev.end, sent: sent}
-	if names {
+	f := feature{hash: bigram(prev.cls, hEnd), start: prev.start, end: prev.end, sent: rd.sent}
+	if rd.names {
 		f.name = "b " + prev.pair + " " + symEnd
 	}
 	fn(f)
@@ -311,6 +340,28 @@ type prediction struct {
 
 // predict runs the model over text.
 func (m *Model) predict(text string) prediction {
+	p := m.newPredictor()
+	m.walk(text, false, p.add)
+	return p.finish()
+}
+
+// predictor adds up the features of one message.
+type predictor struct {
+	m  *Model
+	ms *modelScratch
+	z  float64
+	// The sentence with the largest sum of positive "nudge" weights is
+	// the span a nudge found only by the model quotes.
+	best float64
+	cur  struct {
+		sent       int32
+		start, end int32
+		sum        float64
+	}
+	pr prediction
+}
+
+func (m *Model) newPredictor() predictor {
 	ms := modelScratchPool.Get().(*modelScratch)
 	if len(ms.seen) < len(m.names) {
 		ms.seen = make([]uint32, len(m.names))
@@ -321,44 +372,44 @@ func (m *Model) predict(text string) prediction {
 		clear(ms.seen)
 		ms.epoch = 1
 	}
-	z := float64(m.bias[0])
-	// The sentence with the largest sum of positive "nudge" weights is
-	// the span a nudge found only by the model quotes.
-	var pr prediction
-	best := 0.0
-	var cur struct {
-		sent       int32
-		start, end int32
-		sum        float64
-	}
-	cur.sent = -1
-	done := func() {
-		if cur.sum > best {
-			best, pr.start, pr.end = cur.sum, cur.start, cur.end
-		}
-	}
 	ms.rows = ms.rows[:0]
-	m.walk(text, false, func(f feature) {
-		if f.sent != cur.sent {
-			done()
-			cur.sent, cur.start, cur.end, cur.sum = f.sent, f.start, f.end, 0
-		}
-		cur.end = max(cur.end, f.end)
-		e := m.feats.get(f.hash)
-		if e == nil || ms.seen[e.row] == ms.epoch {
-			return
-		}
-		ms.seen[e.row] = ms.epoch
-		ms.rows = append(ms.rows, e.row)
-		z += float64(e.w)
-		if e.w > 0 {
-			cur.sum += float64(e.w)
-		}
-	})
-	done()
-	pr.p = sigmoid(z)
-	pr.rows = ms.rows
-	pr.ms = ms
+	p := predictor{m: m, ms: ms, z: float64(m.bias[0])}
+	p.cur.sent = -1
+	return p
+}
+
+// add counts feature f, once per message.
+func (p *predictor) add(f feature) {
+	if f.sent != p.cur.sent {
+		p.sentenceDone()
+		p.cur.sent, p.cur.start, p.cur.end, p.cur.sum = f.sent, f.start, f.end, 0
+	}
+	p.cur.end = max(p.cur.end, f.end)
+	e := p.m.feats.get(f.hash)
+	if e == nil || p.ms.seen[e.row] == p.ms.epoch {
+		return
+	}
+	p.ms.seen[e.row] = p.ms.epoch
+	p.ms.rows = append(p.ms.rows, e.row)
+	p.z += float64(e.w)
+	if e.w > 0 {
+		p.cur.sum += float64(e.w)
+	}
+}
+
+func (p *predictor) sentenceDone() {
+	if p.cur.sum > p.best {
+		p.best, p.pr.start, p.pr.end = p.cur.sum, p.cur.start, p.cur.end
+	}
+}
+
+// finish returns the prediction; its release gives the scratch back.
+func (p *predictor) finish() prediction {
+	p.sentenceDone()
+	pr := p.pr
+	pr.p = sigmoid(p.z)
+	pr.rows = p.ms.rows
+	pr.ms = p.ms
 	return pr
 }
 
