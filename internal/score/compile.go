@@ -136,8 +136,11 @@ type pattern struct {
 // and classes they can start with.
 type ruleset struct {
 	pats []pattern
-	any  index // patterns that may start anywhere
-	head index // patterns anchored at a sentence's start (^)
+	// match indexes the patterns that make hits, except the exceptions
+	// ("unless", "unless-family"). An exception only matters once a rule
+	// it excepts has hit, so the exceptions are run over a message only
+	// after its hits are known, and only those of the rules that hit.
+	match, except starts
 	// need[i] is what pattern i needs of a sentence's features.
 	need []patNeed
 	// deep[i] is what pattern i needs of the tokens after its second
@@ -249,6 +252,12 @@ func nextKey(wid []uint32, cls []classSet, n, i int) (classSet, uint64) {
 // nextMeets is nextOK given nextKey's answer.
 func (e *patNeed) nextMeets(next classSet, nextWord uint64) bool {
 	return !e.needNext || (e.next[0]&next[0]|e.next[1]&next[1]|e.nextWords&nextWord) != 0
+}
+
+// starts indexes a set of patterns by where they can start.
+type starts struct {
+	any  index // patterns that may start anywhere
+	head index // patterns anchored at a sentence's start (^)
 }
 
 // index maps the words and classes a pattern can start with to the
@@ -479,6 +488,7 @@ func compile(b *book) (*Rules, error) {
 			}
 			pt.kind, pt.rule = pkFamUnless, int32(familyIndex(f))
 			agent = append(agent, pt)
+			c.r.famUnless = c.r.famUnless.With(f)
 		}
 	}
 	c.assignFeatures(agent, esc)
@@ -1032,8 +1042,9 @@ func glushkov(n *pnode, follow []uint64) (first, last uint64, nullable bool) {
 func (rs *ruleset) index(pats []pattern, nwords int) error {
 	rs.pats = pats
 	rs.findTwins()
-	rs.any.byWord = make([]plist, nwords)
-	rs.head.byWord = make([]plist, nwords)
+	for _, ix := range []*index{&rs.match.any, &rs.match.head, &rs.except.any, &rs.except.head} {
+		ix.byWord = make([]plist, nwords)
+	}
 	rs.need = make([]patNeed, len(pats))
 	rs.deep = make([][]deepCheck, len(pats))
 	for i := range pats {
@@ -1062,9 +1073,13 @@ func (rs *ruleset) index(pats []pattern, nwords int) error {
 				}
 			}
 		}
-		ix := &rs.any
+		set := &rs.match
+		if p.kind != pkMatch {
+			set = &rs.except
+		}
+		ix := &set.any
 		if p.anchored {
-			ix = &rs.head
+			ix = &set.head
 		}
 		var mask classSet
 		seenW := map[uint32]bool{}
@@ -1085,7 +1100,7 @@ func (rs *ruleset) index(pats []pattern, nwords int) error {
 			}
 		}
 	}
-	for _, ix := range []*index{&rs.any, &rs.head} {
+	for _, ix := range []*index{&rs.match.any, &rs.match.head, &rs.except.any, &rs.except.head} {
 		for w := range ix.byWord {
 			ix.byWord[w].buildSplit()
 		}
@@ -1124,9 +1139,10 @@ func (rs *ruleset) findTwins() {
 	}
 }
 
-// longest runs p from token i and returns the end (exclusive) of the
-// longest match, or -1.
-func (p *pattern) longest(toks []token, wid []uint32, cls []classSet, i int) int {
+// longest runs p from token i of the sentence whose tokens' words and
+// classes are wid and cls, and returns the end (exclusive) of the longest
+// match, or -1.
+func (p *pattern) longest(wid []uint32, cls []classSet, i int) int {
 	end := -1
 	cur := p.step(p.first, wid[i], cls[i])
 	j := i
@@ -1135,7 +1151,7 @@ func (p *pattern) longest(toks []token, wid []uint32, cls []classSet, i int) int
 		if cur&p.last != 0 {
 			end = j
 		}
-		if j >= len(toks) {
+		if j >= len(wid) {
 			break
 		}
 		var nxt uint64

@@ -37,9 +37,10 @@ type Rules struct {
 	esc         ruleset // run by Escalated
 	reminders   [8][]string
 	suggestions [8]string
-	stopClass   int  // the @stop class, or -1
-	openerClass int  // the @opener class, or -1
-	hasEcho     bool // some rule uses the echo signal
+	stopClass   int       // the @stop class, or -1
+	openerClass int       // the @opener class, or -1
+	hasEcho     bool      // some rule uses the echo signal
+	famUnless   FamilySet // the families with "unless-family" patterns
 	// implies[b] holds the classes that include built-in class b
 	// ("@count = two, three, @NUM").
 	implies  [clsFirstUser]classSet
@@ -104,7 +105,8 @@ func Evaluate(msg Message, rules *Rules) Result {
 	st := scratchPool.Get().(*scratch)
 	st.reset(len(rules.rules))
 	st.ctxText = msg.Context
-	rules.scan(&rules.agent, st, msg.Text, msg.Off)
+	rules.scan(&rules.agent, &rules.agent.match, st, msg.Text, msg.Off)
+	rules.exceptions(&rules.agent, st, msg.Text)
 	res := rules.result(st, &msg)
 	scratchPool.Put(st)
 	return res
@@ -123,7 +125,8 @@ func Escalated(text string, rules *Rules) bool {
 	}
 	st := scratchPool.Get().(*scratch)
 	st.reset(len(rules.rules))
-	rules.scan(&rules.esc, st, text, 0)
+	rules.scan(&rules.esc, &rules.esc.match, st, text, 0)
+	rules.exceptions(&rules.esc, st, text)
 	prod := 1.0
 	for _, h := range st.hits[:st.nh] {
 		if st.excepted.has(int(h.rule)) {
@@ -161,6 +164,7 @@ type scratch struct {
 	twice     ruleBits // rules with a second hit (another pattern, another span)
 	excepted  ruleBits
 	famExcept uint16
+	famHit    uint16 // families with a matched rule (FamilySet bits)
 	hits      [maxHits]hitTmp
 	nh        int
 	ctxDone   bool
@@ -171,6 +175,46 @@ type scratch struct {
 	text      string  // the message being scanned
 	sent      uint64  // numbers the sentences a scratch has scanned
 	twins     [maxTwins]twinRun
+	hist      history
+}
+
+// Limits of the history a scratch keeps of a message (history).
+const (
+	maxHist      = 512 // tokens
+	maxHistSents = 48  // sentences
+)
+
+// history is the sentences of a message as scanned: their tokens' words
+// and classes, their features and heads (Rules.heads), so that the
+// message's exceptions can run over it without scanning it again.
+type history struct {
+	wid   [maxHist]uint32
+	cls   [maxHist]classSet
+	sents [maxHistSents]histSent
+	ntok  int
+	nsent int
+	full  bool // some sentence did not fit; the rest are not kept
+}
+
+type histSent struct {
+	start, n, heads int32
+	feat            featSet
+}
+
+// keep adds the sentence of n tokens in st to h.
+func (h *history) keep(st *scratch, n, heads int) {
+	if h.full {
+		return
+	}
+	if h.nsent == maxHistSents || h.ntok+n > maxHist {
+		h.full = true
+		return
+	}
+	copy(h.wid[h.ntok:], st.wid[:n])
+	copy(h.cls[h.ntok:], st.cls[:n])
+	h.sents[h.nsent] = histSent{start: int32(h.ntok), n: int32(n), heads: int32(heads), feat: st.feat}
+	h.ntok += n
+	h.nsent++
 }
 
 // twinRun is the last run of a set of patterns with one text
@@ -203,14 +247,48 @@ func (st *scratch) reset(nrules int) {
 	clear(st.twice[:n])
 	clear(st.excepted[:n])
 	st.famExcept = 0
+	st.famHit = 0
 	st.nh = 0
 	st.ctxDone = false
 	st.nctx = 0
 	st.ctxText = ""
+	st.hist.ntok, st.hist.nsent, st.hist.full = 0, 0, false
 }
 
-// scan tokenizes text sentence by sentence and runs rs over each sentence.
-func (r *Rules) scan(rs *ruleset, st *scratch, text string, off FamilySet) {
+// exceptions runs the exceptions of rs over text for the rules that hit
+// in the scan just made of it with st, and for their families. Most
+// messages hit nothing and skip this; the rest run only the few
+// exceptions that can matter (see try), over the sentences st.hist kept,
+// or, for a message too long to keep, over the text scanned again.
+func (r *Rules) exceptions(rs *ruleset, st *scratch, text string) {
+	need := false
+	for _, h := range st.hits[:st.nh] {
+		if ru := &r.rules[h.rule]; ru.hasUnless || r.famUnless&ru.famBit != 0 {
+			need = true
+			break
+		}
+	}
+	if !need {
+		return
+	}
+	h := &st.hist
+	if h.full {
+		r.scan(rs, &rs.except, st, text, 0)
+		return
+	}
+	for k := range h.sents[:h.nsent] {
+		s := &h.sents[k]
+		n := int(s.n)
+		copy(st.wid[:n], h.wid[s.start:])
+		copy(st.cls[:n], h.cls[s.start:])
+		st.feat = s.feat
+		r.run(rs, &rs.except, st, n, int(s.heads), 0)
+	}
+}
+
+// scan tokenizes text sentence by sentence and runs the patterns of rs that
+// ix indexes over each sentence.
+func (r *Rules) scan(rs *ruleset, ix *starts, st *scratch, text string, off FamilySet) {
 	st.text = text
 	sc := newScanner(text)
 	n := 0
@@ -221,19 +299,19 @@ func (r *Rules) scan(rs *ruleset, st *scratch, text string, off FamilySet) {
 		}
 		if brk && n > 0 {
 			t := st.toks[n]
-			r.sentence(rs, st, r.closeSentence(st, n), off)
+			r.sentence(rs, ix, st, r.closeSentence(st, n), off)
 			st.toks[0] = t
 			n = 0
 		}
 		r.classify(st, n)
 		n++
 		if st.toks[n-1].flags&tkEnd != 0 || n == maxSent {
-			r.sentence(rs, st, n, off)
+			r.sentence(rs, ix, st, n, off)
 			n = 0
 		}
 	}
 	if n > 0 {
-		r.sentence(rs, st, r.closeSentence(st, n), off)
+		r.sentence(rs, ix, st, r.closeSentence(st, n), off)
 	}
 }
 
@@ -295,20 +373,39 @@ func (r *Rules) flagClasses(f uint16) classSet {
 	return c
 }
 
-// sentence runs the patterns that can start at each token of the sentence
-// in st.toks[:n].
-func (r *Rules) sentence(rs *ruleset, st *scratch, n int, off FamilySet) {
-	st.sent++ // the twins' runs so far were over other sentences
+// sentence runs the patterns of ix that can start at each token of the
+// sentence in st.toks[:n], and keeps the sentence in st.hist.
+func (r *Rules) sentence(rs *ruleset, ix *starts, st *scratch, n int, off FamilySet) {
 	r.features(st, n)
-	// A sentence starts after its openers ("Honestly, ...", "Ok so ...").
-	for i := 0; i < n; i++ {
-		r.trigger(rs, &rs.head, st, n, i, off)
-		if r.openerClass < 0 || !(st.cls[i].has(r.openerClass) || st.toks[i].hash == punctHash[',']) {
+	heads := r.heads(st, n)
+	r.run(rs, ix, st, n, heads, off)
+	st.hist.keep(st, n, heads)
+}
+
+// heads returns how many tokens of the sentence in st.toks[:n] a pattern
+// anchored at its start may start at: a sentence starts after its openers
+// ("Honestly, ...", "Ok so ...") and commas.
+func (r *Rules) heads(st *scratch, n int) int {
+	h := 0
+	for h < n {
+		h++
+		if r.openerClass < 0 || !(st.cls[h-1].has(r.openerClass) || st.toks[h-1].hash == punctHash[',']) {
 			break
 		}
 	}
+	return h
+}
+
+// run runs the patterns of ix over the sentence of n tokens in st.wid and
+// st.cls, whose features are in st.feat: the anchored ones at its first
+// heads tokens, the others at every token.
+func (r *Rules) run(rs *ruleset, ix *starts, st *scratch, n, heads int, off FamilySet) {
+	st.sent++ // the twins' runs so far were over other sentences
+	for i := 0; i < heads; i++ {
+		r.trigger(rs, &ix.head, st, n, i, off)
+	}
 	for i := 0; i < n; i++ {
-		r.trigger(rs, &rs.any, st, n, i, off)
+		r.trigger(rs, &ix.any, st, n, i, off)
 	}
 }
 
@@ -406,12 +503,12 @@ func (r *Rules) try(rs *ruleset, pi int32, st *scratch, n, i int, off FamilySet)
 		if off&r.rules[p.rule].famBit != 0 {
 			return
 		}
-	case pkUnless:
-		if st.excepted.has(int(p.rule)) {
+	case pkUnless: // only once the rule has hit (Rules.exceptions)
+		if st.excepted.has(int(p.rule)) || !st.matched.has(int(p.rule)) {
 			return
 		}
-	case pkFamUnless:
-		if st.famExcept&(1<<p.rule) != 0 {
+	case pkFamUnless: // only once a rule of the family has hit
+		if st.famExcept&(1<<p.rule) != 0 || st.famHit&(1<<p.rule) == 0 {
 			return
 		}
 	}
@@ -419,11 +516,11 @@ func (r *Rules) try(rs *ruleset, pi int32, st *scratch, n, i int, off FamilySet)
 	if p.twin >= 0 { // tryPassed has noted this token
 		t := &st.twins[p.twin]
 		if t.end == notRun {
-			t.end = int32(p.longest(st.toks[:n], st.wid[:n], st.cls[:n], i))
+			t.end = int32(p.longest(st.wid[:n], st.cls[:n], i))
 		}
 		end = int(t.end)
 	} else {
-		end = p.longest(st.toks[:n], st.wid[:n], st.cls[:n], i)
+		end = p.longest(st.wid[:n], st.cls[:n], i)
 	}
 	if end < 0 {
 		return
@@ -434,13 +531,15 @@ func (r *Rules) try(rs *ruleset, pi int32, st *scratch, n, i int, off FamilySet)
 		if st.matched.has(int(p.rule)) && !st.secondHit(h) {
 			return
 		}
-		if ru := &r.rules[p.rule]; ru.echo && !r.echo(st, i, end, n, ru.echoNear) {
+		ru := &r.rules[p.rule]
+		if ru.echo && !r.echo(st, i, end, n, ru.echoNear) {
 			return
 		}
 		if st.matched.has(int(p.rule)) {
 			st.twice.set(int(p.rule))
 		}
 		st.matched.set(int(p.rule))
+		st.famHit |= uint16(ru.famBit)
 		if st.nh < maxHits {
 			st.hits[st.nh] = h
 			st.nh++
@@ -632,7 +731,7 @@ func (r *Rules) matchAnywhere(st *scratch, p *pattern, text string) bool {
 			if p.anchored && i != 0 {
 				break
 			}
-			if p.longest(st.toks[:n], st.wid[:n], st.cls[:n], i) > 0 {
+			if p.longest(st.wid[:n], st.cls[:n], i) > 0 {
 				return true
 			}
 		}
