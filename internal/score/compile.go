@@ -508,6 +508,7 @@ func compile(b *book) (*Rules, error) {
 			c.r.flagCls[f] = c.r.flagClasses(uint16(f))
 		}
 	}
+	c.r.tokenFeatures()
 	c.r.openerClass = -1
 	if cl, ok := c.classes["@opener"]; ok {
 		c.r.openerClass = cl
@@ -587,16 +588,44 @@ func (c *compiler) assignFeatures(sets ...[]pattern) {
 		}
 	}
 	r.nfeat = (min(next, maxFeatures) + 63) / 64
-	r.wfeat = make([][]featWord, len(r.wgroups))
-	for w, gs := range r.wgroups {
+}
+
+// tokenFeatures fills Rules.wfeat and Rules.ffeat: the features a token
+// gives its sentence are those of its word (its classes, the groups the
+// word is in and the groups of its classes) and those of its flags (their
+// classes and the groups of those), so a sentence's features are the
+// union of two short lists per token. Needs the flag classes.
+func (r *Rules) tokenFeatures() {
+	feats := func(c classSet, groups []uint16) []featWord {
 		var fs featSet
-		for _, g := range gs {
+		fs[0], fs[1] = c[0], c[1]
+		for _, g := range groups {
 			fs.set(g)
 		}
+		for b := 0; b < maxClasses; b++ {
+			if c.has(b) {
+				for _, g := range r.cgroups[b] {
+					fs.set(g)
+				}
+			}
+		}
+		var out []featWord
 		for k, m := range fs {
 			if m != 0 {
-				r.wfeat[w] = append(r.wfeat[w], featWord{uint32(k), m})
+				out = append(out, featWord{uint32(k), m})
 			}
+		}
+		return out
+	}
+	r.wfeatAt = make([]uint32, len(r.wclass)+1)
+	r.wfeat = r.wfeat[:0]
+	for w, c := range r.wclass {
+		r.wfeat = append(r.wfeat, feats(c, r.wgroups[w])...)
+		r.wfeatAt[w+1] = uint32(len(r.wfeat))
+	}
+	for f := range r.ffeat {
+		if uint16(f)&^flagMask == 0 {
+			r.ffeat[f] = feats(r.flagCls[f], nil)
 		}
 	}
 }

@@ -46,13 +46,17 @@ type Rules struct {
 	implies  [clsFirstUser]classSet
 	impliers []int // the built-in classes that imply some class
 	// The requirement features (see featSet): wgroups[w] are those word w
-	// sets (wfeat[w] the same as words of a featSet), cgroups[c] those
-	// class c sets; nfeat is how many words of a featSet are in use.
+	// sets, cgroups[c] those class c sets; nfeat is how many words of a
+	// featSet are in use. A token of word w with flags f gives its
+	// sentence the features wfeat[wfeatAt[w]:wfeatAt[w+1]] and ffeat[f]
+	// (tokenFeatures), as words of a featSet.
 	wgroups       [][]uint16
-	wfeat         [][]featWord
 	cgroups       [maxClasses][]uint16
 	cgroupClasses classSet
 	nfeat         int
+	wfeat         []featWord
+	wfeatAt       []uint32
+	ffeat         [flagMask + 1][]featWord
 	flagCls       [flagMask + 1]classSet // token flags → classes (flagClasses)
 }
 
@@ -411,23 +415,15 @@ func (r *Rules) run(rs *ruleset, ix *starts, st *scratch, n, heads int, off Fami
 
 // features fills st.feat for the sentence in st.toks[:n].
 func (r *Rules) features(st *scratch, n int) {
-	var u classSet
-	for i := 0; i < n; i++ {
-		u = u.union(st.cls[i])
-	}
 	f := &st.feat
-	f[0], f[1] = u[0], u[1]
-	clear(f[2:r.nfeat])
+	clear(f[:r.nfeat])
 	for i := 0; i < n; i++ {
-		for _, fw := range r.wfeat[st.wid[i]] {
+		w := st.wid[i]
+		for _, fw := range r.wfeat[r.wfeatAt[w]:r.wfeatAt[w+1]] {
 			f[fw.i&15] |= fw.m
 		}
-	}
-	for k := range u {
-		for m := u[k] & r.cgroupClasses[k]; m != 0; m &= m - 1 {
-			for _, g := range r.cgroups[k*64+bits.TrailingZeros64(m)] {
-				f.set(g)
-			}
+		for _, fw := range r.ffeat[st.toks[i].flags&flagMask] {
+			f[fw.i&15] |= fw.m
 		}
 	}
 }
