@@ -496,7 +496,11 @@ func (r *Rules) try(rs *ruleset, pi int32, st *scratch, n, i int, off FamilySet)
 		if st.twice.has(int(p.rule)) {
 			return
 		}
-		if off&r.rules[p.rule].famBit != 0 {
+		ru := &r.rules[p.rule]
+		if off&ru.famBit != 0 {
+			return
+		}
+		if ru.echo && !r.stated(st) { // no echo can hold: no need to run
 			return
 		}
 	case pkUnless: // only once the rule has hit (Rules.exceptions)
@@ -626,15 +630,24 @@ func familyIndex(f Family) int {
 	return -1
 }
 
-// echo reports whether the tokens near the match in st.toks[i:end] include
-// a content word the customer stated in their previous message: the agent
-// is negating what the customer just claimed.
-func (r *Rules) echo(st *scratch, i, end, n int, near bool) bool {
+// stated reports whether the customer's previous message states some
+// content word, without which no echo holds.
+func (r *Rules) stated(st *scratch) bool {
 	if !st.ctxDone {
 		if st.ctxText == "" {
 			return false
 		}
 		r.contextWords(st, st.ctxText)
+	}
+	return st.nctx > 0
+}
+
+// echo reports whether the tokens near the match in st.toks[i:end] include
+// a content word the customer stated in their previous message: the agent
+// is negating what the customer just claimed.
+func (r *Rules) echo(st *scratch, i, end, n int, near bool) bool {
+	if !r.stated(st) {
+		return false
 	}
 	lo, hi := i-3, end+3
 	if near {
