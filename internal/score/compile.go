@@ -590,7 +590,7 @@ func (c *compiler) assignFeatures(sets ...[]pattern) {
 	r.nfeat = (min(next, maxFeatures) + 63) / 64
 }
 
-// tokenFeatures fills Rules.wfeat and Rules.ffeat: the features a token
+// tokenFeatures fills Rules.wtok, Rules.wfeat and Rules.ffeat: the features a token
 // gives its sentence are those of its word (its classes, the groups the
 // word is in and the groups of its classes) and those of its flags (their
 // classes and the groups of those), so a sentence's features are the
@@ -617,11 +617,13 @@ func (r *Rules) tokenFeatures() {
 		}
 		return out
 	}
-	r.wfeatAt = make([]uint32, len(r.wclass)+1)
+	r.wtok = make([]wordTok, len(r.wclass))
 	r.wfeat = r.wfeat[:0]
 	for w, c := range r.wclass {
+		t := &r.wtok[w]
+		t.cls, t.feat0 = c, uint32(len(r.wfeat))
 		r.wfeat = append(r.wfeat, feats(c, r.wgroups[w])...)
-		r.wfeatAt[w+1] = uint32(len(r.wfeat))
+		t.feat1 = uint32(len(r.wfeat))
 	}
 	for f := range r.ffeat {
 		if uint16(f)&^flagMask == 0 {

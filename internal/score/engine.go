@@ -48,16 +48,23 @@ type Rules struct {
 	// The requirement features (see featSet): wgroups[w] are those word w
 	// sets, cgroups[c] those class c sets; nfeat is how many words of a
 	// featSet are in use. A token of word w with flags f gives its
-	// sentence the features wfeat[wfeatAt[w]:wfeatAt[w+1]] and ffeat[f]
-	// (tokenFeatures), as words of a featSet.
+	// sentence the features wfeat[wtok[w].feat0:wtok[w].feat1] and
+	// ffeat[f] (tokenFeatures), as words of a featSet.
 	wgroups       [][]uint16
 	cgroups       [maxClasses][]uint16
 	cgroupClasses classSet
 	nfeat         int
+	wtok          []wordTok // word id → what a token of it reads
 	wfeat         []featWord
-	wfeatAt       []uint32
 	ffeat         [flagMask + 1][]featWord
 	flagCls       [flagMask + 1]classSet // token flags → classes (flagClasses)
+}
+
+// wordTok is what classifying a token of a word reads, in one place: the
+// word's classes (wclass) and where its features are in Rules.wfeat.
+type wordTok struct {
+	cls          classSet
+	feat0, feat1 uint32
 }
 
 var defaultRules = sync.OnceValue(func() *Rules {
@@ -343,7 +350,7 @@ func (r *Rules) classify(st *scratch, i int) {
 		}
 	}
 	st.wid[i] = id
-	st.cls[i] = r.wclass[id].union(r.flagCls[t.flags&flagMask])
+	st.cls[i] = r.wtok[id].cls.union(r.flagCls[t.flags&flagMask])
 }
 
 // flagMask is the token flags that give a token a built-in class.
@@ -419,7 +426,8 @@ func (r *Rules) features(st *scratch, n int) {
 	clear(f[:r.nfeat])
 	for i := 0; i < n; i++ {
 		w := st.wid[i]
-		for _, fw := range r.wfeat[r.wfeatAt[w]:r.wfeatAt[w+1]] {
+		wt := &r.wtok[w]
+		for _, fw := range r.wfeat[wt.feat0:wt.feat1] {
 			f[fw.i&15] |= fw.m
 		}
 		for _, fw := range r.ffeat[st.toks[i].flags&flagMask] {
@@ -708,7 +716,7 @@ func (r *Rules) contextWords(st *scratch, ctx string) {
 		}
 		var c classSet
 		if t.hash != 0 {
-			c = r.wclass[r.table.get(t.hash)]
+			c = r.wtok[r.table.get(t.hash)].cls
 		}
 		if r.content(&t, c) && st.nctx < maxEcho {
 			st.ctx[st.nctx] = stemHash(ctx, &t)
@@ -777,37 +785,42 @@ func (r *Rules) matchAnywhere(st *scratch, p *pattern, text string) bool {
 }
 
 // wordTable is an open-addressing hash table from folded word hashes to
-// word ids; it is built once and only read.
+// word ids; it is built once and only read. A slot holds both, so a
+// lookup reads one cache line.
 type wordTable struct {
-	keys []uint64
-	vals []uint32
-	mask uint64
+	slots []wordSlot
+	mask  uint64
+}
+
+type wordSlot struct {
+	key uint64 // 0: empty
+	id  uint32
 }
 
 func newWordTable(m map[uint64]uint32) wordTable {
 	size := 16
-	for size < 4*len(m) {
+	for size < 2*len(m) {
 		size *= 2
 	}
-	t := wordTable{keys: make([]uint64, size), vals: make([]uint32, size), mask: uint64(size - 1)}
+	t := wordTable{slots: make([]wordSlot, size), mask: uint64(size - 1)}
 	for k, v := range m {
 		if k == 0 {
 			continue // 0 marks an empty slot; no word hashes to it in practice
 		}
 		i := k & t.mask
-		for t.keys[i] != 0 {
+		for t.slots[i].key != 0 {
 			i = (i + 1) & t.mask
 		}
-		t.keys[i], t.vals[i] = k, v
+		t.slots[i] = wordSlot{k, v}
 	}
 	return t
 }
 
 func (t *wordTable) get(k uint64) uint32 {
 	for i := k & t.mask; ; i = (i + 1) & t.mask {
-		switch t.keys[i] {
+		switch s := &t.slots[i]; s.key {
 		case k:
-			return t.vals[i]
+			return s.id
 		case 0:
 			return 0
 		}
