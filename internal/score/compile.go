@@ -364,12 +364,14 @@ func (f *featSet) bit(i uint16) uint64 { return f[i>>6&15] >> (i & 63) & 1 }
 // viable reports whether a sentence with features f has everything
 // pattern p (with needs e) needs.
 func (f *featSet) viable(e *patNeed, p *pattern) bool {
+	return f.hasFour(e) && (!e.more || f.hasAll(p.feats[len(e.f):]))
+}
+
+// hasFour reports whether a sentence with features f has the features of
+// e.f, the first four of viable: those most likely to fail.
+func (f *featSet) hasFour(e *patNeed) bool {
 	// Without branches: which feature fails is unpredictable.
-	ok := f.bit(e.f[0]) & f.bit(e.f[1]) & f.bit(e.f[2]) & f.bit(e.f[3])
-	if ok == 0 {
-		return false
-	}
-	return !e.more || f.hasAll(p.feats[len(e.f):])
+	return f.bit(e.f[0])&f.bit(e.f[1])&f.bit(e.f[2])&f.bit(e.f[3]) != 0
 }
 
 func (f *featSet) hasAll(fs []uint16) bool {

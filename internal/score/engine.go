@@ -452,19 +452,22 @@ func (r *Rules) trigger(rs *ruleset, ix *index, st *scratch, n, i int, off Famil
 }
 
 // tryList tries the patterns of l at token i, in order, when the sentence
-// has all they need and the next tokens can go on with them.
+// has all they need and the next tokens can go on with them. The cheapest
+// checks, which stop most entries, are made here rather than in tryPassed.
 func (r *Rules) tryList(rs *ruleset, l *plist, st *scratch, n, i int, off FamilySet) {
 	next, nextWord := nextKey(st.wid[:], st.cls[:], n, i) // the same for the whole list
 	if l.split != nil {
 		for c := range l.split {
 			for m := l.split[c].passing(next, nextWord); m != 0; m &= m - 1 {
-				r.tryPassed(rs, &l.e[c*64+bits.TrailingZeros64(m)], st, n, i, off)
+				if e := &l.e[c*64+bits.TrailingZeros64(m)]; st.feat.hasFour(&e.patNeed) {
+					r.tryPassed(rs, e, st, n, i, off)
+				}
 			}
 		}
 		return
 	}
 	for k := range l.e {
-		if e := &l.e[k]; e.nextMeets(next, nextWord) {
+		if e := &l.e[k]; e.nextMeets(next, nextWord) && st.feat.hasFour(&e.patNeed) {
 			r.tryPassed(rs, e, st, n, i, off)
 		}
 	}
