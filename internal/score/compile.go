@@ -62,21 +62,6 @@ const (
 	noWord     = ^uint32(0) // no word has this id
 )
 
-func (p *pattern) ok(k int, w uint32, c classSet) bool {
-	a := &p.fast[k]
-	if a.mask[0]&c[0]|a.mask[1]&c[1] != 0 {
-		return true
-	}
-	if a.wbits&(1<<(w&63)) == 0 {
-		return false
-	}
-	if a.setLen != 0 {
-		i := w >> 6
-		return i < a.setLen && p.sets[a.setOff+i]&(1<<(w&63)) != 0
-	}
-	return w == a.w[0] || w == a.w[1] || w == a.w[2] || w == a.w[3]
-}
-
 // buildFast fills p.fast and p.sets from p.atoms.
 func (p *pattern) buildFast() {
 	p.fast = make([]fatom, len(p.atoms))
@@ -1196,13 +1181,27 @@ func (p *pattern) longest(wid []uint32, cls []classSet, i int) int {
 	return end
 }
 
+// step returns the positions of cand whose atoms match a token of word w
+// and classes c. It is the automaton's inner loop: the atom test is
+// written out here rather than called.
 func (p *pattern) step(cand uint64, w uint32, c classSet) uint64 {
 	out := cand & p.any
+	wbit := uint64(1) << (w & 63)
 	for m := cand &^ p.any; m != 0; m &= m - 1 {
 		k := bits.TrailingZeros64(m)
-		if p.ok(k, w, c) {
-			out |= 1 << k
+		a := &p.fast[k]
+		switch {
+		case a.mask[0]&c[0]|a.mask[1]&c[1] != 0:
+		case a.wbits&wbit == 0:
+			continue
+		case a.setLen != 0:
+			if i := w >> 6; i >= a.setLen || p.sets[a.setOff+i]&wbit == 0 {
+				continue
+			}
+		case w != a.w[0] && w != a.w[1] && w != a.w[2] && w != a.w[3]:
+			continue
 		}
+		out |= 1 << k
 	}
 	return out
 }
