@@ -278,8 +278,10 @@ type nextChunk struct {
 	cls    [maxClasses]uint64
 }
 
-// splitMin is the length from which a list is split.
-const splitMin = 24
+// splitMin is the length from which a list is split. Over the dev corpus,
+// 8 is fastest (the chunks of the lists split then take ~160 KB); 4, 6,
+// 16 and 24 were slower.
+const splitMin = 8
 
 func (l *plist) add(pi int, e *patNeed) {
 	l.e = append(l.e, pentry{int32(pi), *e})
