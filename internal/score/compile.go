@@ -62,21 +62,6 @@ const (
 	noWord     = ^uint32(0) // no word has this id
 )
 
-func (p *pattern) ok(k int, w uint32, c classSet) bool {
-	a := &p.fast[k]
-	if a.mask[0]&c[0]|a.mask[1]&c[1] != 0 {
-		return true
-	}
-	if a.wbits&(1<<(w&63)) == 0 {
-		return false
-	}
-	if a.setLen != 0 {
-		i := w >> 6
-		return i < a.setLen && p.sets[a.setOff+i]&(1<<(w&63)) != 0
-	}
-	return w == a.w[0] || w == a.w[1] || w == a.w[2] || w == a.w[3]
-}
-
 // buildFast fills p.fast and p.sets from p.atoms.
 func (p *pattern) buildFast() {
 	p.fast = make([]fatom, len(p.atoms))
@@ -136,8 +121,11 @@ type pattern struct {
 // and classes they can start with.
 type ruleset struct {
 	pats []pattern
-	any  index // patterns that may start anywhere
-	head index // patterns anchored at a sentence's start (^)
+	// match indexes the patterns that make hits, except the exceptions
+	// ("unless", "unless-family"). An exception only matters once a rule
+	// it excepts has hit, so the exceptions are run over a message only
+	// after its hits are known, and only those of the rules that hit.
+	match, except starts
 	// need[i] is what pattern i needs of a sentence's features.
 	need []patNeed
 	// deep[i] is what pattern i needs of the tokens after its second
@@ -251,6 +239,12 @@ func (e *patNeed) nextMeets(next classSet, nextWord uint64) bool {
 	return !e.needNext || (e.next[0]&next[0]|e.next[1]&next[1]|e.nextWords&nextWord) != 0
 }
 
+// starts indexes a set of patterns by where they can start.
+type starts struct {
+	any  index // patterns that may start anywhere
+	head index // patterns anchored at a sentence's start (^)
+}
+
 // index maps the words and classes a pattern can start with to the
 // patterns.
 type index struct {
@@ -284,8 +278,10 @@ type nextChunk struct {
 	cls    [maxClasses]uint64
 }
 
-// splitMin is the length from which a list is split.
-const splitMin = 24
+// splitMin is the length from which a list is split. Over the dev corpus,
+// 8 is fastest (the chunks of the lists split then take ~160 KB); 4, 6,
+// 16 and 24 were slower.
+const splitMin = 8
 
 func (l *plist) add(pi int, e *patNeed) {
 	l.e = append(l.e, pentry{int32(pi), *e})
@@ -355,12 +351,14 @@ func (f *featSet) bit(i uint16) uint64 { return f[i>>6&15] >> (i & 63) & 1 }
 // viable reports whether a sentence with features f has everything
 // pattern p (with needs e) needs.
 func (f *featSet) viable(e *patNeed, p *pattern) bool {
+	return f.hasFour(e) && (!e.more || f.hasAll(p.feats[len(e.f):]))
+}
+
+// hasFour reports whether a sentence with features f has the features of
+// e.f, the first four of viable: those most likely to fail.
+func (f *featSet) hasFour(e *patNeed) bool {
 	// Without branches: which feature fails is unpredictable.
-	ok := f.bit(e.f[0]) & f.bit(e.f[1]) & f.bit(e.f[2]) & f.bit(e.f[3])
-	if ok == 0 {
-		return false
-	}
-	return !e.more || f.hasAll(p.feats[len(e.f):])
+	return f.bit(e.f[0])&f.bit(e.f[1])&f.bit(e.f[2])&f.bit(e.f[3]) != 0
 }
 
 func (f *featSet) hasAll(fs []uint16) bool {
@@ -479,6 +477,7 @@ func compile(b *book) (*Rules, error) {
 			}
 			pt.kind, pt.rule = pkFamUnless, int32(familyIndex(f))
 			agent = append(agent, pt)
+			c.r.famUnless = c.r.famUnless.With(f)
 		}
 	}
 	c.assignFeatures(agent, esc)
@@ -498,6 +497,7 @@ func compile(b *book) (*Rules, error) {
 			c.r.flagCls[f] = c.r.flagClasses(uint16(f))
 		}
 	}
+	c.r.tokenFeatures()
 	c.r.openerClass = -1
 	if cl, ok := c.classes["@opener"]; ok {
 		c.r.openerClass = cl
@@ -577,16 +577,46 @@ func (c *compiler) assignFeatures(sets ...[]pattern) {
 		}
 	}
 	r.nfeat = (min(next, maxFeatures) + 63) / 64
-	r.wfeat = make([][]featWord, len(r.wgroups))
-	for w, gs := range r.wgroups {
+}
+
+// tokenFeatures fills Rules.wtok, Rules.wfeat and Rules.ffeat: the features a token
+// gives its sentence are those of its word (its classes, the groups the
+// word is in and the groups of its classes) and those of its flags (their
+// classes and the groups of those), so a sentence's features are the
+// union of two short lists per token. Needs the flag classes.
+func (r *Rules) tokenFeatures() {
+	feats := func(c classSet, groups []uint16) []featWord {
 		var fs featSet
-		for _, g := range gs {
+		fs[0], fs[1] = c[0], c[1]
+		for _, g := range groups {
 			fs.set(g)
 		}
+		for b := 0; b < maxClasses; b++ {
+			if c.has(b) {
+				for _, g := range r.cgroups[b] {
+					fs.set(g)
+				}
+			}
+		}
+		var out []featWord
 		for k, m := range fs {
 			if m != 0 {
-				r.wfeat[w] = append(r.wfeat[w], featWord{uint32(k), m})
+				out = append(out, featWord{uint32(k), m})
 			}
+		}
+		return out
+	}
+	r.wtok = make([]wordTok, len(r.wclass))
+	r.wfeat = r.wfeat[:0]
+	for w, c := range r.wclass {
+		t := &r.wtok[w]
+		t.cls, t.feat0 = c, uint32(len(r.wfeat))
+		r.wfeat = append(r.wfeat, feats(c, r.wgroups[w])...)
+		t.feat1 = uint32(len(r.wfeat))
+	}
+	for f := range r.ffeat {
+		if uint16(f)&^flagMask == 0 {
+			r.ffeat[f] = feats(r.flagCls[f], nil)
 		}
 	}
 }
@@ -1032,8 +1062,9 @@ func glushkov(n *pnode, follow []uint64) (first, last uint64, nullable bool) {
 func (rs *ruleset) index(pats []pattern, nwords int) error {
 	rs.pats = pats
 	rs.findTwins()
-	rs.any.byWord = make([]plist, nwords)
-	rs.head.byWord = make([]plist, nwords)
+	for _, ix := range []*index{&rs.match.any, &rs.match.head, &rs.except.any, &rs.except.head} {
+		ix.byWord = make([]plist, nwords)
+	}
 	rs.need = make([]patNeed, len(pats))
 	rs.deep = make([][]deepCheck, len(pats))
 	for i := range pats {
@@ -1062,9 +1093,13 @@ func (rs *ruleset) index(pats []pattern, nwords int) error {
 				}
 			}
 		}
-		ix := &rs.any
+		set := &rs.match
+		if p.kind != pkMatch {
+			set = &rs.except
+		}
+		ix := &set.any
 		if p.anchored {
-			ix = &rs.head
+			ix = &set.head
 		}
 		var mask classSet
 		seenW := map[uint32]bool{}
@@ -1085,7 +1120,7 @@ func (rs *ruleset) index(pats []pattern, nwords int) error {
 			}
 		}
 	}
-	for _, ix := range []*index{&rs.any, &rs.head} {
+	for _, ix := range []*index{&rs.match.any, &rs.match.head, &rs.except.any, &rs.except.head} {
 		for w := range ix.byWord {
 			ix.byWord[w].buildSplit()
 		}
@@ -1124,9 +1159,10 @@ func (rs *ruleset) findTwins() {
 	}
 }
 
-// longest runs p from token i and returns the end (exclusive) of the
-// longest match, or -1.
-func (p *pattern) longest(toks []token, wid []uint32, cls []classSet, i int) int {
+// longest runs p from token i of the sentence whose tokens' words and
+// classes are wid and cls, and returns the end (exclusive) of the longest
+// match, or -1.
+func (p *pattern) longest(wid []uint32, cls []classSet, i int) int {
 	end := -1
 	cur := p.step(p.first, wid[i], cls[i])
 	j := i
@@ -1135,7 +1171,7 @@ func (p *pattern) longest(toks []token, wid []uint32, cls []classSet, i int) int
 		if cur&p.last != 0 {
 			end = j
 		}
-		if j >= len(toks) {
+		if j >= len(wid) {
 			break
 		}
 		var nxt uint64
@@ -1147,13 +1183,27 @@ func (p *pattern) longest(toks []token, wid []uint32, cls []classSet, i int) int
 	return end
 }
 
+// step returns the positions of cand whose atoms match a token of word w
+// and classes c. It is the automaton's inner loop: the atom test is
+// written out here rather than called.
 func (p *pattern) step(cand uint64, w uint32, c classSet) uint64 {
 	out := cand & p.any
+	wbit := uint64(1) << (w & 63)
 	for m := cand &^ p.any; m != 0; m &= m - 1 {
 		k := bits.TrailingZeros64(m)
-		if p.ok(k, w, c) {
-			out |= 1 << k
+		a := &p.fast[k]
+		switch {
+		case a.mask[0]&c[0]|a.mask[1]&c[1] != 0:
+		case a.wbits&wbit == 0:
+			continue
+		case a.setLen != 0:
+			if i := w >> 6; i >= a.setLen || p.sets[a.setOff+i]&wbit == 0 {
+				continue
+			}
+		case w != a.w[0] && w != a.w[1] && w != a.w[2] && w != a.w[3]:
+			continue
 		}
+		out |= 1 << k
 	}
 	return out
 }

@@ -37,24 +37,36 @@ type Rules struct {
 	esc         ruleset // run by Escalated
 	reminders   [8][]string
 	suggestions [8]string
-	stopClass   int  // the @stop class, or -1
-	openerClass int  // the @opener class, or -1
-	hasEcho     bool // some rule uses the echo signal
+	stopClass   int       // the @stop class, or -1
+	openerClass int       // the @opener class, or -1
+	hasEcho     bool      // some rule uses the echo signal
+	famUnless   FamilySet // the families with "unless-family" patterns
 	// implies[b] holds the classes that include built-in class b
 	// ("@count = two, three, @NUM").
 	implies  [clsFirstUser]classSet
 	impliers []int // the built-in classes that imply some class
 	// The requirement features (see featSet): wgroups[w] are those word w
-	// sets (wfeat[w] the same as words of a featSet), cgroups[c] those
-	// class c sets; nfeat is how many words of a featSet are in use.
+	// sets, cgroups[c] those class c sets; nfeat is how many words of a
+	// featSet are in use. A token of word w with flags f gives its
+	// sentence the features wfeat[wtok[w].feat0:wtok[w].feat1] and
+	// ffeat[f] (tokenFeatures), as words of a featSet.
 	wgroups       [][]uint16
-	wfeat         [][]featWord
 	cgroups       [maxClasses][]uint16
 	cgroupClasses classSet
 	nfeat         int
+	wtok          []wordTok // word id → what a token of it reads
+	wfeat         []featWord
+	ffeat         [flagMask + 1][]featWord
 	flagCls       [flagMask + 1]classSet // token flags → classes (flagClasses)
 	// model, when set, is blended with the rules' result (see blend).
 	model *Model
+}
+
+// wordTok is what classifying a token of a word reads, in one place: the
+// word's classes (wclass) and where its features are in Rules.wfeat.
+type wordTok struct {
+	cls          classSet
+	feat0, feat1 uint32
 }
 
 var defaultRules = sync.OnceValue(func() *Rules {
@@ -123,7 +135,8 @@ func Evaluate(msg Message, rules *Rules) Result {
 	st := scratchPool.Get().(*scratch)
 	st.reset(len(rules.rules))
 	st.ctxText = msg.Context
-	rules.scan(&rules.agent, st, msg.Text, msg.Off)
+	rules.scan(&rules.agent, &rules.agent.match, st, msg.Text, msg.Off)
+	rules.exceptions(&rules.agent, st, msg.Text)
 	res := rules.result(st, &msg)
 	scratchPool.Put(st)
 	if rules.model != nil {
@@ -145,7 +158,8 @@ func Escalated(text string, rules *Rules) bool {
 	}
 	st := scratchPool.Get().(*scratch)
 	st.reset(len(rules.rules))
-	rules.scan(&rules.esc, st, text, 0)
+	rules.scan(&rules.esc, &rules.esc.match, st, text, 0)
+	rules.exceptions(&rules.esc, st, text)
 	prod := 1.0
 	for _, h := range st.hits[:st.nh] {
 		if st.excepted.has(int(h.rule)) {
@@ -183,6 +197,7 @@ type scratch struct {
 	twice     ruleBits // rules with a second hit (another pattern, another span)
 	excepted  ruleBits
 	famExcept uint16
+	famHit    uint16 // families with a matched rule (FamilySet bits)
 	hits      [maxHits]hitTmp
 	nh        int
 	ctxDone   bool
@@ -193,6 +208,46 @@ type scratch struct {
 	text      string  // the message being scanned
 	sent      uint64  // numbers the sentences a scratch has scanned
 	twins     [maxTwins]twinRun
+	hist      history
+}
+
+// Limits of the history a scratch keeps of a message (history).
+const (
+	maxHist      = 512 // tokens
+	maxHistSents = 48  // sentences
+)
+
+// history is the sentences of a message as scanned: their tokens' words
+// and classes, their features and heads (Rules.heads), so that the
+// message's exceptions can run over it without scanning it again.
+type history struct {
+	wid   [maxHist]uint32
+	cls   [maxHist]classSet
+	sents [maxHistSents]histSent
+	ntok  int
+	nsent int
+	full  bool // some sentence did not fit; the rest are not kept
+}
+
+type histSent struct {
+	start, n, heads int32
+	feat            featSet
+}
+
+// keep adds the sentence of n tokens in st to h.
+func (h *history) keep(st *scratch, n, heads int) {
+	if h.full {
+		return
+	}
+	if h.nsent == maxHistSents || h.ntok+n > maxHist {
+		h.full = true
+		return
+	}
+	copy(h.wid[h.ntok:], st.wid[:n])
+	copy(h.cls[h.ntok:], st.cls[:n])
+	h.sents[h.nsent] = histSent{start: int32(h.ntok), n: int32(n), heads: int32(heads), feat: st.feat}
+	h.ntok += n
+	h.nsent++
 }
 
 // twinRun is the last run of a set of patterns with one text
@@ -225,14 +280,48 @@ func (st *scratch) reset(nrules int) {
 	clear(st.twice[:n])
 	clear(st.excepted[:n])
 	st.famExcept = 0
+	st.famHit = 0
 	st.nh = 0
 	st.ctxDone = false
 	st.nctx = 0
 	st.ctxText = ""
+	st.hist.ntok, st.hist.nsent, st.hist.full = 0, 0, false
 }
 
-// scan tokenizes text sentence by sentence and runs rs over each sentence.
-func (r *Rules) scan(rs *ruleset, st *scratch, text string, off FamilySet) {
+// exceptions runs the exceptions of rs over text for the rules that hit
+// in the scan just made of it with st, and for their families. Most
+// messages hit nothing and skip this; the rest run only the few
+// exceptions that can matter (see try), over the sentences st.hist kept,
+// or, for a message too long to keep, over the text scanned again.
+func (r *Rules) exceptions(rs *ruleset, st *scratch, text string) {
+	need := false
+	for _, h := range st.hits[:st.nh] {
+		if ru := &r.rules[h.rule]; ru.hasUnless || r.famUnless&ru.famBit != 0 {
+			need = true
+			break
+		}
+	}
+	if !need {
+		return
+	}
+	h := &st.hist
+	if h.full {
+		r.scan(rs, &rs.except, st, text, 0)
+		return
+	}
+	for k := range h.sents[:h.nsent] {
+		s := &h.sents[k]
+		n := int(s.n)
+		copy(st.wid[:n], h.wid[s.start:])
+		copy(st.cls[:n], h.cls[s.start:])
+		st.feat = s.feat
+		r.run(rs, &rs.except, st, n, int(s.heads), 0)
+	}
+}
+
+// scan tokenizes text sentence by sentence and runs the patterns of rs that
+// ix indexes over each sentence.
+func (r *Rules) scan(rs *ruleset, ix *starts, st *scratch, text string, off FamilySet) {
 	st.text = text
 	sc := newScanner(text)
 	n := 0
@@ -243,19 +332,19 @@ func (r *Rules) scan(rs *ruleset, st *scratch, text string, off FamilySet) {
 		}
 		if brk && n > 0 {
 			t := st.toks[n]
-			r.sentence(rs, st, r.closeSentence(st, n), off)
+			r.sentence(rs, ix, st, r.closeSentence(st, n), off)
 			st.toks[0] = t
 			n = 0
 		}
 		r.classify(st, n)
 		n++
 		if st.toks[n-1].flags&tkEnd != 0 || n == maxSent {
-			r.sentence(rs, st, n, off)
+			r.sentence(rs, ix, st, n, off)
 			n = 0
 		}
 	}
 	if n > 0 {
-		r.sentence(rs, st, r.closeSentence(st, n), off)
+		r.sentence(rs, ix, st, r.closeSentence(st, n), off)
 	}
 }
 
@@ -283,7 +372,7 @@ func (r *Rules) classify(st *scratch, i int) {
 		}
 	}
 	st.wid[i] = id
-	st.cls[i] = r.wclass[id].union(r.flagCls[t.flags&flagMask])
+	st.cls[i] = r.wtok[id].cls.union(r.flagCls[t.flags&flagMask])
 }
 
 // flagMask is the token flags that give a token a built-in class.
@@ -317,42 +406,54 @@ func (r *Rules) flagClasses(f uint16) classSet {
 	return c
 }
 
-// sentence runs the patterns that can start at each token of the sentence
-// in st.toks[:n].
-func (r *Rules) sentence(rs *ruleset, st *scratch, n int, off FamilySet) {
-	st.sent++ // the twins' runs so far were over other sentences
+// sentence runs the patterns of ix that can start at each token of the
+// sentence in st.toks[:n], and keeps the sentence in st.hist.
+func (r *Rules) sentence(rs *ruleset, ix *starts, st *scratch, n int, off FamilySet) {
 	r.features(st, n)
-	// A sentence starts after its openers ("Honestly, ...", "Ok so ...").
-	for i := 0; i < n; i++ {
-		r.trigger(rs, &rs.head, st, n, i, off)
-		if r.openerClass < 0 || !(st.cls[i].has(r.openerClass) || st.toks[i].hash == punctHash[',']) {
+	heads := r.heads(st, n)
+	r.run(rs, ix, st, n, heads, off)
+	st.hist.keep(st, n, heads)
+}
+
+// heads returns how many tokens of the sentence in st.toks[:n] a pattern
+// anchored at its start may start at: a sentence starts after its openers
+// ("Honestly, ...", "Ok so ...") and commas.
+func (r *Rules) heads(st *scratch, n int) int {
+	h := 0
+	for h < n {
+		h++
+		if r.openerClass < 0 || !(st.cls[h-1].has(r.openerClass) || st.toks[h-1].hash == punctHash[',']) {
 			break
 		}
 	}
+	return h
+}
+
+// run runs the patterns of ix over the sentence of n tokens in st.wid and
+// st.cls, whose features are in st.feat: the anchored ones at its first
+// heads tokens, the others at every token.
+func (r *Rules) run(rs *ruleset, ix *starts, st *scratch, n, heads int, off FamilySet) {
+	st.sent++ // the twins' runs so far were over other sentences
+	for i := 0; i < heads; i++ {
+		r.trigger(rs, &ix.head, st, n, i, off)
+	}
 	for i := 0; i < n; i++ {
-		r.trigger(rs, &rs.any, st, n, i, off)
+		r.trigger(rs, &ix.any, st, n, i, off)
 	}
 }
 
 // features fills st.feat for the sentence in st.toks[:n].
 func (r *Rules) features(st *scratch, n int) {
-	var u classSet
-	for i := 0; i < n; i++ {
-		u = u.union(st.cls[i])
-	}
 	f := &st.feat
-	f[0], f[1] = u[0], u[1]
-	clear(f[2:r.nfeat])
+	clear(f[:r.nfeat])
 	for i := 0; i < n; i++ {
-		for _, fw := range r.wfeat[st.wid[i]] {
+		w := st.wid[i]
+		wt := &r.wtok[w]
+		for _, fw := range r.wfeat[wt.feat0:wt.feat1] {
 			f[fw.i&15] |= fw.m
 		}
-	}
-	for k := range u {
-		for m := u[k] & r.cgroupClasses[k]; m != 0; m &= m - 1 {
-			for _, g := range r.cgroups[k*64+bits.TrailingZeros64(m)] {
-				f.set(g)
-			}
+		for _, fw := range r.ffeat[st.toks[i].flags&flagMask] {
+			f[fw.i&15] |= fw.m
 		}
 	}
 }
@@ -373,19 +474,22 @@ func (r *Rules) trigger(rs *ruleset, ix *index, st *scratch, n, i int, off Famil
 }
 
 // tryList tries the patterns of l at token i, in order, when the sentence
-// has all they need and the next tokens can go on with them.
+// has all they need and the next tokens can go on with them. The cheapest
+// checks, which stop most entries, are made here rather than in tryPassed.
 func (r *Rules) tryList(rs *ruleset, l *plist, st *scratch, n, i int, off FamilySet) {
 	next, nextWord := nextKey(st.wid[:], st.cls[:], n, i) // the same for the whole list
 	if l.split != nil {
 		for c := range l.split {
 			for m := l.split[c].passing(next, nextWord); m != 0; m &= m - 1 {
-				r.tryPassed(rs, &l.e[c*64+bits.TrailingZeros64(m)], st, n, i, off)
+				if e := &l.e[c*64+bits.TrailingZeros64(m)]; st.feat.hasFour(&e.patNeed) {
+					r.tryPassed(rs, e, st, n, i, off)
+				}
 			}
 		}
 		return
 	}
 	for k := range l.e {
-		if e := &l.e[k]; e.nextMeets(next, nextWord) {
+		if e := &l.e[k]; e.nextMeets(next, nextWord) && st.feat.hasFour(&e.patNeed) {
 			r.tryPassed(rs, e, st, n, i, off)
 		}
 	}
@@ -425,15 +529,19 @@ func (r *Rules) try(rs *ruleset, pi int32, st *scratch, n, i int, off FamilySet)
 		if st.twice.has(int(p.rule)) {
 			return
 		}
-		if off&r.rules[p.rule].famBit != 0 {
+		ru := &r.rules[p.rule]
+		if off&ru.famBit != 0 {
 			return
 		}
-	case pkUnless:
-		if st.excepted.has(int(p.rule)) {
+		if ru.echo && !r.stated(st) { // no echo can hold: no need to run
 			return
 		}
-	case pkFamUnless:
-		if st.famExcept&(1<<p.rule) != 0 {
+	case pkUnless: // only once the rule has hit (Rules.exceptions)
+		if st.excepted.has(int(p.rule)) || !st.matched.has(int(p.rule)) {
+			return
+		}
+	case pkFamUnless: // only once a rule of the family has hit
+		if st.famExcept&(1<<p.rule) != 0 || st.famHit&(1<<p.rule) == 0 {
 			return
 		}
 	}
@@ -441,11 +549,11 @@ func (r *Rules) try(rs *ruleset, pi int32, st *scratch, n, i int, off FamilySet)
 	if p.twin >= 0 { // tryPassed has noted this token
 		t := &st.twins[p.twin]
 		if t.end == notRun {
-			t.end = int32(p.longest(st.toks[:n], st.wid[:n], st.cls[:n], i))
+			t.end = int32(p.longest(st.wid[:n], st.cls[:n], i))
 		}
 		end = int(t.end)
 	} else {
-		end = p.longest(st.toks[:n], st.wid[:n], st.cls[:n], i)
+		end = p.longest(st.wid[:n], st.cls[:n], i)
 	}
 	if end < 0 {
 		return
@@ -456,13 +564,15 @@ func (r *Rules) try(rs *ruleset, pi int32, st *scratch, n, i int, off FamilySet)
 		if st.matched.has(int(p.rule)) && !st.secondHit(h) {
 			return
 		}
-		if ru := &r.rules[p.rule]; ru.echo && !r.echo(st, i, end, n, ru.echoNear) {
+		ru := &r.rules[p.rule]
+		if ru.echo && !r.echo(st, i, end, n, ru.echoNear) {
 			return
 		}
 		if st.matched.has(int(p.rule)) {
 			st.twice.set(int(p.rule))
 		}
 		st.matched.set(int(p.rule))
+		st.famHit |= uint16(ru.famBit)
 		if st.nh < maxHits {
 			st.hits[st.nh] = h
 			st.nh++
@@ -553,15 +663,24 @@ func familyIndex(f Family) int {
 	return -1
 }
 
-// echo reports whether the tokens near the match in st.toks[i:end] include
-// a content word the customer stated in their previous message: the agent
-// is negating what the customer just claimed.
-func (r *Rules) echo(st *scratch, i, end, n int, near bool) bool {
+// stated reports whether the customer's previous message states some
+// content word, without which no echo holds.
+func (r *Rules) stated(st *scratch) bool {
 	if !st.ctxDone {
 		if st.ctxText == "" {
 			return false
 		}
 		r.contextWords(st, st.ctxText)
+	}
+	return st.nctx > 0
+}
+
+// echo reports whether the tokens near the match in st.toks[i:end] include
+// a content word the customer stated in their previous message: the agent
+// is negating what the customer just claimed.
+func (r *Rules) echo(st *scratch, i, end, n int, near bool) bool {
+	if !r.stated(st) {
+		return false
 	}
 	lo, hi := i-3, end+3
 	if near {
@@ -622,7 +741,7 @@ func (r *Rules) contextWords(st *scratch, ctx string) {
 		}
 		var c classSet
 		if t.hash != 0 {
-			c = r.wclass[r.table.get(t.hash)]
+			c = r.wtok[r.table.get(t.hash)].cls
 		}
 		if r.content(&t, c) && st.nctx < maxEcho {
 			st.ctx[st.nctx] = stemHash(ctx, &t)
@@ -654,7 +773,7 @@ func (r *Rules) matchAnywhere(st *scratch, p *pattern, text string) bool {
 			if p.anchored && i != 0 {
 				break
 			}
-			if p.longest(st.toks[:n], st.wid[:n], st.cls[:n], i) > 0 {
+			if p.longest(st.wid[:n], st.cls[:n], i) > 0 {
 				return true
 			}
 		}
@@ -691,37 +810,42 @@ func (r *Rules) matchAnywhere(st *scratch, p *pattern, text string) bool {
 }
 
 // wordTable is an open-addressing hash table from folded word hashes to
-// word ids; it is built once and only read.
+// word ids; it is built once and only read. A slot holds both, so a
+// lookup reads one cache line.
 type wordTable struct {
-	keys []uint64
-	vals []uint32
-	mask uint64
+	slots []wordSlot
+	mask  uint64
+}
+
+type wordSlot struct {
+	key uint64 // 0: empty
+	id  uint32
 }
 
 func newWordTable(m map[uint64]uint32) wordTable {
 	size := 16
-	for size < 4*len(m) {
+	for size < 2*len(m) {
 		size *= 2
 	}
-	t := wordTable{keys: make([]uint64, size), vals: make([]uint32, size), mask: uint64(size - 1)}
+	t := wordTable{slots: make([]wordSlot, size), mask: uint64(size - 1)}
 	for k, v := range m {
 		if k == 0 {
 			continue // 0 marks an empty slot; no word hashes to it in practice
 		}
 		i := k & t.mask
-		for t.keys[i] != 0 {
+		for t.slots[i].key != 0 {
 			i = (i + 1) & t.mask
 		}
-		t.keys[i], t.vals[i] = k, v
+		t.slots[i] = wordSlot{k, v}
 	}
 	return t
 }
 
 func (t *wordTable) get(k uint64) uint32 {
 	for i := k & t.mask; ; i = (i + 1) & t.mask {
-		switch t.keys[i] {
+		switch s := &t.slots[i]; s.key {
 		case k:
-			return t.vals[i]
+			return s.id
 		case 0:
 			return 0
 		}

@@ -9,7 +9,8 @@ import (
 )
 
 // FuzzNormalise checks the tokenizer on any text: no panic, every token
-// inside the text, in order, without overlaps.
+// inside the text, in order, without overlaps, and each word's hashes
+// those foldHash gives its span.
 func FuzzNormalise(f *testing.F) {
 	f.Add("<@U1> <#C1|x> <https://a|b> :smile: &amp; `c` ```d``` > e\nsooo WRONG!!! ok??")
 	f.Fuzz(func(t *testing.T, text string) {
@@ -25,6 +26,13 @@ func FuzzNormalise(f *testing.F) {
 				t.Fatalf("token %d span [%d,%d) bad (previous end %d, len %d) in %q", n, tok.start, tok.end, prev, len(text), text)
 			}
 			prev = tok.end
+			if tok.flags&tkWord != 0 {
+				u := token{start: tok.start, end: tok.end}
+				foldHash(text, &u)
+				if u.hash != tok.hash || u.hash2 != tok.hash2 || u.flags&tkLongRun != tok.flags&tkLongRun {
+					t.Fatalf("token %d %q: hashes %x %x, foldHash says %x %x", n, text[tok.start:tok.end], tok.hash, tok.hash2, u.hash, u.hash2)
+				}
+			}
 			if n > len(text) {
 				t.Fatalf("more tokens than bytes in %q", text)
 			}

@@ -45,9 +45,11 @@ func TestPrefilterRuns(t *testing.T) {
 		n = 0
 		flush := func() {
 			r.features(st, n)
-			count(&rs.head, 0)
-			for i := 0; i < n; i++ {
-				count(&rs.any, i)
+			for _, ix := range []*starts{&rs.match, &rs.except} {
+				count(&ix.head, 0)
+				for i := 0; i < n; i++ {
+					count(&ix.any, i)
+				}
 			}
 			n = 0
 		}
@@ -99,7 +101,7 @@ func TestNextOKSound(t *testing.T) {
 						if next {
 							deep++
 						}
-						if end := p.longest(st.toks[:n], st.wid[:n], st.cls[:n], i); end >= 0 {
+						if end := p.longest(st.wid[:n], st.cls[:n], i); end >= 0 {
 							t.Fatalf("pattern %s stopped at token %d of %q but matches to %d", p.src, i, row.Text, end)
 						}
 					}
@@ -151,7 +153,7 @@ func TestSplitLists(t *testing.T) {
 	}
 	split := 0
 	for _, rs := range []*ruleset{&r.agent, &r.esc} {
-		for _, ix := range []*index{&rs.any, &rs.head} {
+		for _, ix := range []*index{&rs.match.any, &rs.match.head, &rs.except.any, &rs.except.head} {
 			lists := append([]plist(nil), ix.byWord...)
 			lists = append(lists, ix.byClass[:]...)
 			for _, l := range lists {

@@ -307,11 +307,18 @@ func utf8Len(c byte) int {
 
 // scanWord reads letters, digits, inner apostrophes and, between digits,
 // '.', ',' and ':' ("9:14", "3.5", "10,000").
+//
+// It folds the hash as it goes, as foldHash would over the word: most
+// words are ASCII with no run of three equal letters, and are read once.
+// A word with other bytes or such a run is hashed again by foldHash.
 func (sc *scanner) scanWord(t *token) {
 	s := sc.s
 	start := sc.i
 	j := sc.i
 	letters, upper := 0, 0
+	h := uint64(fnvOffset)
+	var p1, p2 byte // the two bytes before, as foldHash keeps them
+	again := false  // hash the word with foldHash
 	for j < len(s) {
 		c := s[j]
 		switch {
@@ -320,13 +327,22 @@ func (sc *scanner) scanWord(t *token) {
 			if c <= 'Z' {
 				upper++
 			}
+			c |= 'a' - 'A'
+			if c == p1 && c == p2 {
+				again = true // a run: foldHashRuns
+			}
+			p2, p1 = p1, c
+			h = (h ^ uint64(c)) * fnvPrime
 			j++
 		case isDigit(c):
+			p2, p1 = p1, c
+			h = (h ^ uint64(c)) * fnvPrime
 			j++
 		case c >= 0x80:
 			if c == 0xE2 && j+2 < len(s) && s[j+1] == 0x80 {
 				if (s[j+2] == 0x98 || s[j+2] == 0x99) && j+3 < len(s) && isLetter(s[j+3]) && j > start {
 					j += 3 // curly apostrophe inside a word
+					p1, p2 = 0, 0
 					continue
 				}
 				goto done // other general punctuation ends the word
@@ -336,14 +352,18 @@ func (sc *scanner) scanWord(t *token) {
 			}
 			letters++
 			j += utf8Len(c)
+			again = true
 		case c == '\'':
 			if j > start && j+1 < len(s) && isLetter(s[j+1]) {
 				j++
+				p1, p2 = 0, 0
 				continue
 			}
 			goto done
 		case c == '.' || c == ',' || c == ':':
 			if j > start && isDigit(s[j-1]) && j+1 < len(s) && isDigit(s[j+1]) {
+				p2, p1 = p1, c
+				h = (h ^ uint64(c)) * fnvPrime
 				j++
 				continue
 			}
@@ -356,7 +376,7 @@ done:
 	if j > len(s) {
 		j = len(s)
 	}
-	*t = token{start: int32(start), end: int32(j), flags: tkWord}
+	*t = token{start: int32(start), end: int32(j), flags: tkWord, hash: h}
 	if isDigit(s[start]) {
 		t.flags |= tkNum
 	}
@@ -367,7 +387,9 @@ done:
 		letters = 0xFFFF
 	}
 	t.letters = uint16(letters)
-	foldHash(s, t)
+	if again {
+		foldHash(s, t)
+	}
 	sc.i = j
 }
 
