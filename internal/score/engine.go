@@ -135,12 +135,24 @@ func Evaluate(msg Message, rules *Rules) Result {
 	st := scratchPool.Get().(*scratch)
 	st.reset(len(rules.rules))
 	st.ctxText = msg.Context
+	// The model reads the tokens as the rules' pass makes them.
+	m := rules.model
+	if m != nil {
+		st.rd, st.pred, st.reading = m.newReader(msg.Text, false), m.newPredictor(), true
+	}
 	rules.scan(&rules.agent, &rules.agent.match, st, msg.Text, msg.Off)
+	var pr prediction
+	if m != nil {
+		st.rd.end(st.pred.add)
+		st.reading = false
+		pr = st.pred.finish()
+		st.pred = predictor{}
+	}
 	rules.exceptions(&rules.agent, st, msg.Text)
 	res := rules.result(st, &msg)
 	scratchPool.Put(st)
-	if rules.model != nil {
-		res = rules.blend(res, &msg)
+	if m != nil {
+		res = rules.blend(res, &msg, pr)
 	}
 	return res
 }
@@ -209,6 +221,10 @@ type scratch struct {
 	sent      uint64  // numbers the sentences a scratch has scanned
 	twins     [maxTwins]twinRun
 	hist      history
+	// The model's reading of the message, fed by scan while reading.
+	rd      reader
+	pred    predictor
+	reading bool
 }
 
 // Limits of the history a scratch keeps of a message (history).
@@ -286,6 +302,7 @@ func (st *scratch) reset(nrules int) {
 	st.nctx = 0
 	st.ctxText = ""
 	st.hist.ntok, st.hist.nsent, st.hist.full = 0, 0, false
+	st.reading = false
 }
 
 // exceptions runs the exceptions of rs over text for the rules that hit
@@ -329,6 +346,9 @@ func (r *Rules) scan(rs *ruleset, ix *starts, st *scratch, text string, off Fami
 		ok, brk := sc.next(&st.toks[n])
 		if !ok {
 			break
+		}
+		if st.reading {
+			st.rd.token(&st.toks[n], brk, st.pred.add)
 		}
 		if brk && n > 0 {
 			t := st.toks[n]
@@ -783,6 +803,9 @@ func (r *Rules) matchAnywhere(st *scratch, p *pattern, text string) bool {
 		ok, brk := sc.next(&st.toks[n])
 		if !ok {
 			break
+		}
+		if st.reading {
+			st.rd.token(&st.toks[n], brk, st.pred.add)
 		}
 		if brk && n > 0 {
 			t := st.toks[n]

@@ -513,9 +513,8 @@ func logit(p float64) float64 {
 // off; when no kept rule hit is of that family, a hit for the model
 // ("model.FAMILY", over the sentence that reads most like a nudge) is
 // added, so the nudge can always quote what it is about.
-func (r *Rules) blend(res Result, msg *Message) Result {
+func (r *Rules) blend(res Result, msg *Message, pr prediction) Result {
 	m := r.model
-	pr := m.predict(msg.Text)
 	defer pr.release()
 	var famW [8]float64
 	for _, h := range res.Hits {
