@@ -85,17 +85,15 @@ func cmdTrain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 				fmt.Fprintf(stderr, "nudgebot train: %v\n", err)
 				return exitError
 			}
-			t, err := measure(p, rules.WithModel(m), *threshold)
+			t, a, err := compare(w, p, rules, m, *threshold)
 			if err != nil {
 				fmt.Fprintf(stderr, "nudgebot train: %v\n", err)
 				return exitError
 			}
-			a, _ := measure(p, rules.WithModel(nil), *threshold)
-			fmt.Fprintf(w, "%-40s %s   (rules alone %s)\n", filepath.Base(p), t, a)
 			total.add(t)
 			alone.add(a)
 		}
-		fmt.Fprintf(w, "%-40s %s   (rules alone %s)\n", "left out in turn, pooled", total, alone)
+		printTallies(w, "left out in turn, pooled", total, alone)
 	}
 	if *out == "" && len(validate) == 0 {
 		return exitOK
@@ -111,18 +109,16 @@ func cmdTrain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	var vt, va tally
 	for _, p := range validate {
-		t, err := measure(p, rules.WithModel(m), *threshold)
+		t, a, err := compare(w, p, rules, m, *threshold)
 		if err != nil {
 			fmt.Fprintf(stderr, "nudgebot train: %v\n", err)
 			return exitError
 		}
-		a, _ := measure(p, rules.WithModel(nil), *threshold)
-		fmt.Fprintf(w, "%-40s %s   (rules alone %s)\n", filepath.Base(p), t, a)
 		vt.add(t)
 		va.add(a)
 	}
 	if len(validate) > 1 {
-		fmt.Fprintf(w, "%-40s %s   (rules alone %s)\n", "validated, pooled", vt, va)
+		printTallies(w, "validated, pooled", vt, va)
 	}
 	if *out != "" {
 		var buf bytes.Buffer
@@ -228,6 +224,23 @@ func (t tally) String() string {
 		f1 = 2 * p * r / (p + r)
 	}
 	return fmt.Sprintf("P %.3f R %.3f F1 %.3f FPR %.3f n=%d family %.2f", p, r, f1, ratio(t.fp, t.fp+t.tn), t.tp+t.fp+t.fn+t.tn, ratio(t.famOK, t.tp))
+}
+
+// compare measures a corpus file blended with m and by the rules alone,
+// and prints both on one line.
+func compare(w io.Writer, path string, rules *score.Rules, m *score.Model, threshold float64) (with, alone tally, err error) {
+	if with, err = measure(path, rules.WithModel(m), threshold); err != nil {
+		return with, alone, err
+	}
+	if alone, err = measure(path, rules.WithModel(nil), threshold); err != nil {
+		return with, alone, err
+	}
+	printTallies(w, filepath.Base(path), with, alone)
+	return with, alone, nil
+}
+
+func printTallies(w io.Writer, label string, with, alone tally) {
+	fmt.Fprintf(w, "%-40s %s   (rules alone %s)\n", label, with, alone)
 }
 
 // measure scores a corpus file with rules.
