@@ -251,6 +251,15 @@ type index struct {
 	byWord  []plist
 	byClass [maxClasses]plist
 	classes classSet // classes some pattern starts with
+	// words has bit w set when byWord[w] is not empty. Most words of the
+	// rulebook start no pattern of a given index; the bitmap stays in the
+	// cache, where the lists' headers, one per word, don't.
+	words []uint64
+}
+
+// hasWord reports whether some pattern of ix starts with word w.
+func (ix *index) hasWord(w uint32) bool {
+	return int(w>>6) < len(ix.words) && ix.words[w>>6]&(1<<(w&63)) != 0
 }
 
 // plist is a list of patterns in pattern order (by index in
@@ -1121,8 +1130,12 @@ func (rs *ruleset) index(pats []pattern, nwords int) error {
 		}
 	}
 	for _, ix := range []*index{&rs.match.any, &rs.match.head, &rs.except.any, &rs.except.head} {
+		ix.words = make([]uint64, (len(ix.byWord)+63)/64)
 		for w := range ix.byWord {
 			ix.byWord[w].buildSplit()
+			if len(ix.byWord[w].e) > 0 {
+				ix.words[w>>6] |= 1 << (w & 63)
+			}
 		}
 		for b := range ix.byClass {
 			ix.byClass[b].buildSplit()

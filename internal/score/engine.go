@@ -482,7 +482,7 @@ func (r *Rules) features(st *scratch, n int) {
 // the order of the index: those starting with the token's word, then
 // those starting with each of its classes.
 func (r *Rules) trigger(rs *ruleset, ix *index, st *scratch, n, i int, off FamilySet) {
-	if w := st.wid[i]; w != 0 && int(w) < len(ix.byWord) {
+	if w := st.wid[i]; ix.hasWord(w) {
 		r.tryList(rs, &ix.byWord[w], st, n, i, off)
 	}
 	c := st.cls[i]
