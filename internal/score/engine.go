@@ -138,14 +138,14 @@ func Evaluate(msg Message, rules *Rules) Result {
 	// The model reads the tokens as the rules' pass makes them.
 	m := rules.model
 	if m != nil {
-		st.rd, st.pred, st.reading = m.newReader(msg.Text, false), m.newPredictor(), true
+		st.rd.reset(m, msg.Text, false)
+		st.pred, st.reading = m.newPredictor(), true
 	}
 	rules.scan(&rules.agent, &rules.agent.match, st, msg.Text, msg.Off)
 	var pr prediction
 	if m != nil {
-		st.rd.end(st.pred.add)
 		st.reading = false
-		pr = st.pred.finish()
+		pr = st.pred.finish(&st.rd)
 		st.pred = predictor{}
 	}
 	rules.exceptions(&rules.agent, st, msg.Text)
@@ -420,7 +420,10 @@ func (r *Rules) scan(rs *ruleset, ix *starts, st *scratch, text string, off Fami
 			break
 		}
 		if st.reading {
-			st.rd.token(&st.toks[n], brk, st.pred.add)
+			if !st.rd.room() {
+				st.pred.take(&st.rd)
+			}
+			st.rd.token(&st.toks[n], brk)
 		}
 		if brk && n > 0 {
 			t := st.toks[n]
@@ -877,7 +880,10 @@ func (r *Rules) matchAnywhere(st *scratch, p *pattern, text string) bool {
 			break
 		}
 		if st.reading {
-			st.rd.token(&st.toks[n], brk, st.pred.add)
+			if !st.rd.room() {
+				st.pred.take(&st.rd)
+			}
+			st.rd.token(&st.toks[n], brk)
 		}
 		if brk && n > 0 {
 			t := st.toks[n]

@@ -154,56 +154,88 @@ type symbol struct {
 // walk does not allocate.
 func (m *Model) walk(text string, names bool, fn func(feature)) {
 	sc := newScanner(text)
-	rd := m.newReader(text, names)
+	var rd reader
+	rd.reset(m, text, names)
+	drain := func() {
+		for _, f := range rd.out[:rd.nout] {
+			fn(f)
+		}
+		rd.nout = 0
+	}
 	var t token
 	for {
 		ok, brk := sc.next(&t)
 		if !ok {
 			break
 		}
-		rd.token(&t, brk, fn)
+		rd.token(&t, brk)
+		drain()
 	}
-	rd.end(fn)
+	rd.end()
+	drain()
 }
 
-// reader turns a message's tokens, one at a time, into features.
+// reader turns a message's tokens, one at a time, into features. It keeps
+// them in out, in order, for its consumer to take (a predictor's take, or
+// walk) whenever room says a token may not fit.
 type reader struct {
 	m     *Model
 	text  string
 	names bool
 	prev  symbol
 	sent  int32
+	out   [featBatch]feature
+	nout  int
 }
 
-func (m *Model) newReader(text string, names bool) reader {
-	rd := reader{m: m, text: text, names: names, prev: symbol{raw: hStart, cls: hStart}}
+// featBatch is how many features a reader holds. A predictor looks a
+// reader's features up all at once: the table is larger than the cache
+// and nearly every lookup misses it, and made one after another in a loop
+// of their own, the misses overlap, where one per token, between the
+// tokenizer's and the rules' work, they don't. Over the dev corpus 64
+// features are 1.6 messages.
+const featBatch = 64
+
+// maxTokenFeatures is the most features one token gives: a run of
+// punctuation is up to three symbols (Q, BANG, PUNCTS), each with its
+// pair.
+const maxTokenFeatures = 6
+
+// reset makes rd a reader of text by m, with nothing read.
+func (rd *reader) reset(m *Model, text string, names bool) {
+	rd.m, rd.text, rd.names = m, text, names
+	rd.prev, rd.sent, rd.nout = symbol{raw: hStart, cls: hStart}, 0, 0
 	if names {
 		rd.prev.name, rd.prev.pair = symStart, symStart
 	}
-	return rd
 }
 
+// room reports whether the features of another token fit in rd.out.
+func (rd *reader) room() bool { return rd.nout <= featBatch-maxTokenFeatures }
+
 // emit gives the features symbol s adds: itself, and the pair it ends.
-func (rd *reader) emit(s symbol, fn func(feature)) {
-	f := feature{hash: unigram(s.raw), start: s.start, end: s.end, sent: rd.sent}
+func (rd *reader) emit(s symbol) {
+	f := &rd.out[rd.nout]
+	*f = feature{hash: unigram(s.raw), start: s.start, end: s.end, sent: rd.sent}
 	if rd.names {
 		f.name = "u " + s.name
 	}
-	fn(f)
 	prev := &rd.prev
-	f = feature{hash: bigram(prev.cls, s.cls), start: prev.start, end: s.end, sent: rd.sent}
+	f = &rd.out[rd.nout+1]
+	*f = feature{hash: bigram(prev.cls, s.cls), start: prev.start, end: s.end, sent: rd.sent}
 	if prev.raw == hStart {
 		f.start = s.start
 	}
 	if rd.names {
 		f.name = "b " + prev.pair + " " + s.pair
 	}
-	fn(f)
+	rd.nout += 2
 	rd.prev = s
 }
 
 // token reads the next token; brk reports a sentence break before it.
-func (rd *reader) token(t *token, brk bool, fn func(feature)) {
+// There must be room for its features (room).
+func (rd *reader) token(t *token, brk bool) {
 	m, names := rd.m, rd.names
 	if brk {
 		rd.sent++
@@ -212,12 +244,12 @@ func (rd *reader) token(t *token, brk bool, fn func(feature)) {
 	switch {
 	case t.flags&tkNum != 0:
 		m.special(&s, hNum, symNum, names)
-		rd.emit(s, fn)
+		rd.emit(s)
 	case t.flags&tkWord != 0:
 		if t.flags&tkCaps != 0 && t.letters >= 2 {
 			c := s
 			m.special(&c, hCaps, symCaps, names)
-			rd.emit(c, fn)
+			rd.emit(c)
 		}
 		s.raw, s.cls = t.hash, t.hash
 		k := m.classes.get(t.hash)
@@ -231,26 +263,26 @@ func (rd *reader) token(t *token, brk bool, fn func(feature)) {
 				s.pair = m.classNames[k-1]
 			}
 		}
-		rd.emit(s, fn)
+		rd.emit(s)
 	case t.flags&tkEmoji != 0:
 		m.special(&s, hEmoji, symEmoji, names)
-		rd.emit(s, fn)
+		rd.emit(s)
 	case t.flags&(tkQ|tkBang) != 0:
 		run := rd.text[t.start:t.end]
 		if strings.IndexByte(run, '?') >= 0 {
 			c := s
 			m.special(&c, hQ, symQ, names)
-			rd.emit(c, fn)
+			rd.emit(c)
 		}
 		if strings.IndexByte(run, '!') >= 0 {
 			c := s
 			m.special(&c, hBang, symBang, names)
-			rd.emit(c, fn)
+			rd.emit(c)
 		}
 		if len(run) >= 2 {
 			c := s
 			m.special(&c, hPuncts, symPuncts, names)
-			rd.emit(c, fn)
+			rd.emit(c)
 		}
 	case t.hash != 0: // . , ; : ^
 		s.raw, s.cls = t.hash, t.hash
@@ -261,7 +293,7 @@ func (rd *reader) token(t *token, brk bool, fn func(feature)) {
 			}
 			s.name, s.pair = string(c), string(c)
 		}
-		rd.emit(s, fn)
+		rd.emit(s)
 	}
 	if t.flags&tkEnd != 0 {
 		rd.sent++
@@ -269,16 +301,18 @@ func (rd *reader) token(t *token, brk bool, fn func(feature)) {
 }
 
 // end gives the last feature: the pair of the last symbol and the end.
-func (rd *reader) end(fn func(feature)) {
+// There must be room for it (room).
+func (rd *reader) end() {
 	prev := &rd.prev
 	if prev.raw == hStart {
 		return // nothing to read
 	}
-	f := feature{hash: bigram(prev.cls, hEnd), start: prev.start, end: prev.end, sent: rd.sent}
+	f := &rd.out[rd.nout]
+	*f = feature{hash: bigram(prev.cls, hEnd), start: prev.start, end: prev.end, sent: rd.sent}
 	if rd.names {
 		f.name = "b " + prev.pair + " " + symEnd
 	}
-	fn(f)
+	rd.nout++
 }
 
 func (m *Model) special(s *symbol, h uint64, name string, names bool) {
@@ -325,17 +359,7 @@ type modelScratch struct {
 	seen  []uint32 // row → the epoch it was last counted in
 	epoch uint32
 	rows  []uint32 // the rows counted
-	// The features added but not yet counted (predictor.add).
-	batch  [featBatch]feature
-	nbatch int
 }
-
-// featBatch is how many features a predictor looks up at a time. The
-// table is larger than the cache and nearly every lookup misses it; made
-// one after another in a loop of their own, the misses overlap, where one
-// per token, between the tokenizer's work, they don't. Over the dev corpus
-// 64 features are 1.6 messages.
-const featBatch = 64
 
 var modelScratchPool = sync.Pool{New: func() any { return new(modelScratch) }}
 
@@ -351,9 +375,26 @@ type prediction struct {
 // predict runs the model over text.
 func (m *Model) predict(text string) prediction {
 	p := m.newPredictor()
-	m.walk(text, false, p.add)
-	return p.finish()
+	rd := readerPool.Get().(*reader)
+	rd.reset(m, text, false)
+	sc := newScanner(text)
+	var t token
+	for {
+		ok, brk := sc.next(&t)
+		if !ok {
+			break
+		}
+		if !rd.room() {
+			p.take(rd)
+		}
+		rd.token(&t, brk)
+	}
+	pr := p.finish(rd)
+	readerPool.Put(rd)
+	return pr
 }
+
+var readerPool = sync.Pool{New: func() any { return new(reader) }}
 
 // predictor adds up the features of one message.
 type predictor struct {
@@ -383,34 +424,22 @@ func (m *Model) newPredictor() predictor {
 		ms.epoch = 1
 	}
 	ms.rows = ms.rows[:0]
-	ms.nbatch = 0
 	p := predictor{m: m, ms: ms, z: float64(m.bias[0])}
 	p.cur.sent = -1
 	return p
 }
 
-// add counts feature f, once per message. It is counted with the next
-// featBatch features, or at finish.
-func (p *predictor) add(f feature) {
-	ms := p.ms
-	ms.batch[ms.nbatch] = f
-	ms.nbatch++
-	if ms.nbatch == featBatch {
-		p.flush()
-	}
-}
-
-// flush counts the features added since the last flush, in order.
-func (p *predictor) flush() {
+// take counts the features rd holds, in order, and empties it.
+func (p *predictor) take(rd *reader) {
 	var es [featBatch]*featEntry
-	b := p.ms.batch[:p.ms.nbatch]
+	b := rd.out[:rd.nout]
 	for k := range b { // the lookups first, so that their misses overlap
 		es[k] = p.m.feats.get(b[k].hash)
 	}
 	for k := range b {
 		p.count(&b[k], es[k])
 	}
-	p.ms.nbatch = 0
+	rd.nout = 0
 }
 
 // count counts feature f, whose entry is e (nil: the model hasn't it).
@@ -437,9 +466,14 @@ func (p *predictor) sentenceDone() {
 	}
 }
 
-// finish returns the prediction; its release gives the scratch back.
-func (p *predictor) finish() prediction {
-	p.flush()
+// finish ends the message rd read and returns the prediction; its release
+// gives the scratch back.
+func (p *predictor) finish(rd *reader) prediction {
+	if !rd.room() {
+		p.take(rd)
+	}
+	rd.end()
+	p.take(rd)
 	p.sentenceDone()
 	pr := p.pr
 	pr.p = sigmoid(p.z)
