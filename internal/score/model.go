@@ -132,33 +132,35 @@ func mix64(x uint64) uint64 {
 	return x
 }
 
-// feature is one feature of a message, as the walk finds it. name is set
-// only when the walk was asked for names (training).
+// feature is one feature of a message, as the walk finds it.
 type feature struct {
 	hash       uint64
 	start, end int32 // the span of its symbols in the text
 	sent       int32 // which sentence of the message it is in
-	name       string
 }
 
 // symbol is one symbol of the message.
 type symbol struct {
 	raw, cls   uint64 // its hash, and the hash it is paired by (its class's, or raw)
 	start, end int32
-	name       string // (training) its name, and its class's name in pair
-	pair       string
+}
+
+// symName is what a symbol is called in a model file (training only): its
+// name, and the name it is paired by (its class's, or name).
+type symName struct {
+	name, pair string
 }
 
 // walk calls fn with every feature of text, in order, duplicates included.
-// With names, each feature carries its name (for training); otherwise the
-// walk does not allocate.
-func (m *Model) walk(text string, names bool, fn func(feature)) {
+// With names, each feature comes with its name (for training); otherwise
+// the walk does not allocate.
+func (m *Model) walk(text string, names bool, fn func(f feature, name string)) {
 	sc := newScanner(text)
 	var rd reader
 	rd.reset(m, text, names)
 	drain := func() {
-		for _, f := range rd.out[:rd.nout] {
-			fn(f)
+		for k, f := range rd.out[:rd.nout] {
+			fn(f, rd.outNames[k])
 		}
 		rd.nout = 0
 	}
@@ -177,15 +179,19 @@ func (m *Model) walk(text string, names bool, fn func(feature)) {
 
 // reader turns a message's tokens, one at a time, into features. It keeps
 // them in out, in order, for its consumer to take (a predictor's take, or
-// walk) whenever room says a token may not fit.
+// walk) whenever room says a token may not fit. Their names, when it was
+// asked for them, are in outNames: out holds no pointers, so that writing
+// it costs no write barriers.
 type reader struct {
-	m     *Model
-	text  string
-	names bool
-	prev  symbol
-	sent  int32
-	out   [featBatch]feature
-	nout  int
+	m        *Model
+	text     string
+	names    bool
+	prev     symbol
+	prevName symName
+	sent     int32
+	out      [featBatch]feature
+	outNames [featBatch]string
+	nout     int
 }
 
 // featBatch is how many features a reader holds. A predictor looks a
@@ -204,30 +210,27 @@ const maxTokenFeatures = 6
 // reset makes rd a reader of text by m, with nothing read.
 func (rd *reader) reset(m *Model, text string, names bool) {
 	rd.m, rd.text, rd.names = m, text, names
-	rd.prev, rd.sent, rd.nout = symbol{raw: hStart, cls: hStart}, 0, 0
-	if names {
-		rd.prev.name, rd.prev.pair = symStart, symStart
-	}
+	rd.prev, rd.prevName = symbol{raw: hStart, cls: hStart}, special(symStart)
+	rd.sent, rd.nout = 0, 0
 }
 
 // room reports whether the features of another token fit in rd.out.
 func (rd *reader) room() bool { return rd.nout <= featBatch-maxTokenFeatures }
 
-// emit gives the features symbol s adds: itself, and the pair it ends.
-func (rd *reader) emit(s symbol) {
-	f := &rd.out[rd.nout]
-	*f = feature{hash: unigram(s.raw), start: s.start, end: s.end, sent: rd.sent}
-	if rd.names {
-		f.name = "u " + s.name
-	}
+// emit gives the features symbol s, named nm, adds: itself, and the pair
+// it ends.
+func (rd *reader) emit(s symbol, nm symName) {
 	prev := &rd.prev
-	f = &rd.out[rd.nout+1]
-	*f = feature{hash: bigram(prev.cls, s.cls), start: prev.start, end: s.end, sent: rd.sent}
+	pstart := prev.start
 	if prev.raw == hStart {
-		f.start = s.start
+		pstart = s.start
 	}
+	rd.out[rd.nout] = feature{hash: unigram(s.raw), start: s.start, end: s.end, sent: rd.sent}
+	rd.out[rd.nout+1] = feature{hash: bigram(prev.cls, s.cls), start: pstart, end: s.end, sent: rd.sent}
 	if rd.names {
-		f.name = "b " + prev.pair + " " + s.pair
+		rd.outNames[rd.nout] = "u " + nm.name
+		rd.outNames[rd.nout+1] = "b " + rd.prevName.pair + " " + nm.pair
+		rd.prevName = nm
 	}
 	rd.nout += 2
 	rd.prev = s
@@ -236,64 +239,56 @@ func (rd *reader) emit(s symbol) {
 // token reads the next token; brk reports a sentence break before it.
 // There must be room for its features (room).
 func (rd *reader) token(t *token, brk bool) {
-	m, names := rd.m, rd.names
+	m := rd.m
 	if brk {
 		rd.sent++
 	}
 	s := symbol{start: t.start, end: t.end}
 	switch {
 	case t.flags&tkNum != 0:
-		m.special(&s, hNum, symNum, names)
-		rd.emit(s)
+		rd.emit(s.special(hNum), special(symNum))
 	case t.flags&tkWord != 0:
 		if t.flags&tkCaps != 0 && t.letters >= 2 {
-			c := s
-			m.special(&c, hCaps, symCaps, names)
-			rd.emit(c)
+			rd.emit(s.special(hCaps), special(symCaps))
 		}
 		s.raw, s.cls = t.hash, t.hash
 		k := m.classes.get(t.hash)
 		if k != 0 {
 			s.cls = m.classSym[k-1]
 		}
-		if names {
-			s.name = foldWord(rd.text[t.start:t.end])
-			s.pair = s.name
+		var nm symName
+		if rd.names {
+			nm.name = foldWord(rd.text[t.start:t.end])
+			nm.pair = nm.name
 			if k != 0 {
-				s.pair = m.classNames[k-1]
+				nm.pair = m.classNames[k-1]
 			}
 		}
-		rd.emit(s)
+		rd.emit(s, nm)
 	case t.flags&tkEmoji != 0:
-		m.special(&s, hEmoji, symEmoji, names)
-		rd.emit(s)
+		rd.emit(s.special(hEmoji), special(symEmoji))
 	case t.flags&(tkQ|tkBang) != 0:
 		run := rd.text[t.start:t.end]
 		if strings.IndexByte(run, '?') >= 0 {
-			c := s
-			m.special(&c, hQ, symQ, names)
-			rd.emit(c)
+			rd.emit(s.special(hQ), special(symQ))
 		}
 		if strings.IndexByte(run, '!') >= 0 {
-			c := s
-			m.special(&c, hBang, symBang, names)
-			rd.emit(c)
+			rd.emit(s.special(hBang), special(symBang))
 		}
 		if len(run) >= 2 {
-			c := s
-			m.special(&c, hPuncts, symPuncts, names)
-			rd.emit(c)
+			rd.emit(s.special(hPuncts), special(symPuncts))
 		}
 	case t.hash != 0: // . , ; : ^
 		s.raw, s.cls = t.hash, t.hash
-		if names {
+		var nm symName
+		if rd.names {
 			c := rd.text[t.start]
 			if t.end-t.start > 1 || c > 0x7f {
 				c = '.' // "..." and '…' read as '.'
 			}
-			s.name, s.pair = string(c), string(c)
+			nm = special(string(c))
 		}
-		rd.emit(s)
+		rd.emit(s, nm)
 	}
 	if t.flags&tkEnd != 0 {
 		rd.sent++
@@ -307,20 +302,21 @@ func (rd *reader) end() {
 	if prev.raw == hStart {
 		return // nothing to read
 	}
-	f := &rd.out[rd.nout]
-	*f = feature{hash: bigram(prev.cls, hEnd), start: prev.start, end: prev.end, sent: rd.sent}
+	rd.out[rd.nout] = feature{hash: bigram(prev.cls, hEnd), start: prev.start, end: prev.end, sent: rd.sent}
 	if rd.names {
-		f.name = "b " + prev.pair + " " + symEnd
+		rd.outNames[rd.nout] = "b " + rd.prevName.pair + " " + symEnd
 	}
 	rd.nout++
 }
 
-func (m *Model) special(s *symbol, h uint64, name string, names bool) {
+// special returns s read as the symbol of hash h, which has no class.
+func (s symbol) special(h uint64) symbol {
 	s.raw, s.cls = h, h
-	if names {
-		s.name, s.pair = name, name
-	}
+	return s
 }
+
+// special returns the names of a symbol that has no class.
+func special(name string) symName { return symName{name, name} }
 
 // foldWord is the folded form of a word as the tokenizer hashes it: ASCII
 // lower case, apostrophes (straight and curly) dropped, runs of three or
