@@ -485,11 +485,19 @@ func (m *Model) families(pr *prediction) {
 	for i := range z {
 		z[i] = float64(m.bias[i+1])
 	}
+	// This runs for every feature of a message that may be a nudge:
+	// each row's eight family weights are added written out, with one
+	// bounds check, in the same order as a loop would.
 	for _, row := range pr.rows {
-		w := m.w[int(row)*modelCols+1 : int(row)*modelCols+modelCols]
-		for i := range z {
-			z[i] += float64(w[i])
-		}
+		w := (*[modelCols - 1]float32)(m.w[int(row)*modelCols+1:])
+		z[0] += float64(w[0])
+		z[1] += float64(w[1])
+		z[2] += float64(w[2])
+		z[3] += float64(w[3])
+		z[4] += float64(w[4])
+		z[5] += float64(w[5])
+		z[6] += float64(w[6])
+		z[7] += float64(w[7])
 	}
 	sum := 0.0
 	for i := range pr.fam {
