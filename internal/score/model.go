@@ -602,8 +602,8 @@ func (r *Rules) blend(res Result, msg *Message, pr prediction) Result {
 	// A family switched off takes its share of the model's belief with it.
 	p := pr.p
 	offShare := 0.0
-	for i, f := range Families() {
-		if msg.Off.Has(f) {
+	for i := range pr.fam {
+		if msg.Off&(1<<i) != 0 { // msg.Off.Has(Families()[i]), without the search
 			offShare += pr.fam[i]
 			pr.fam[i] = 0
 		}
