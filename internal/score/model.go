@@ -425,35 +425,34 @@ func (m *Model) newPredictor() predictor {
 	return p
 }
 
-// take counts the features rd holds, in order, and empties it.
+// take counts the features rd holds, in order, once per message each,
+// and empties rd.
 func (p *predictor) take(rd *reader) {
 	var es [featBatch]*featEntry
 	b := rd.out[:rd.nout]
 	for k := range b { // the lookups first, so that their misses overlap
 		es[k] = p.m.feats.get(b[k].hash)
 	}
+	seen, epoch := p.ms.seen, p.ms.epoch
 	for k := range b {
-		p.count(&b[k], es[k])
+		f := &b[k]
+		if f.sent != p.cur.sent {
+			p.sentenceDone()
+			p.cur.sent, p.cur.start, p.cur.end, p.cur.sum = f.sent, f.start, f.end, 0
+		}
+		p.cur.end = max(p.cur.end, f.end)
+		e := es[k]
+		if e == nil || seen[e.row] == epoch {
+			continue
+		}
+		seen[e.row] = epoch
+		p.ms.rows = append(p.ms.rows, e.row)
+		p.z += float64(e.w)
+		if e.w > 0 {
+			p.cur.sum += float64(e.w)
+		}
 	}
 	rd.nout = 0
-}
-
-// count counts feature f, whose entry is e (nil: the model hasn't it).
-func (p *predictor) count(f *feature, e *featEntry) {
-	if f.sent != p.cur.sent {
-		p.sentenceDone()
-		p.cur.sent, p.cur.start, p.cur.end, p.cur.sum = f.sent, f.start, f.end, 0
-	}
-	p.cur.end = max(p.cur.end, f.end)
-	if e == nil || p.ms.seen[e.row] == p.ms.epoch {
-		return
-	}
-	p.ms.seen[e.row] = p.ms.epoch
-	p.ms.rows = append(p.ms.rows, e.row)
-	p.z += float64(e.w)
-	if e.w > 0 {
-		p.cur.sum += float64(e.w)
-	}
 }
 
 func (p *predictor) sentenceDone() {
