@@ -98,12 +98,16 @@ type pattern struct {
 	// non-optional part of its top-level sequence); feats are the
 	// features standing for them, most selective first. A sentence that
 	// lacks one of them can't match, so the automaton isn't run there.
-	reqs   []atom
-	feats  []uint16
-	first  uint64
-	last   uint64
-	any    uint64 // positions that match any token (gaps)
-	follow []uint64
+	reqs  []atom
+	feats []uint16
+	first uint64
+	last  uint64
+	// firstCls and firstWords (by bit id&63) are what the atoms at first
+	// match: a token that has none of them can't start a match.
+	firstCls   classSet
+	firstWords uint64
+	any        uint64 // positions that match any token (gaps)
+	follow     []uint64
 	// text is the pattern as written, spaces normalised: equal texts are
 	// equal automata. twin numbers the patterns of a ruleset whose text
 	// another of its patterns has too (-1 for the rest): a run of one is a
@@ -126,6 +130,11 @@ type ruleset struct {
 	// it excepts has hit, so the exceptions are run over a message only
 	// after its hits are known, and only those of the rules that hit.
 	match, except starts
+	// unlessOf[r] are the exceptions of rule r, famUnlessOf[f] those of
+	// family f, by index in pats: a message runs only those of the rules
+	// and families that hit (Rules.exceptions).
+	unlessOf    [][]int32
+	famUnlessOf [8][]int32
 	// need[i] is what pattern i needs of a sentence's features.
 	need []patNeed
 	// deep[i] is what pattern i needs of the tokens after its second
@@ -251,6 +260,15 @@ type index struct {
 	byWord  []plist
 	byClass [maxClasses]plist
 	classes classSet // classes some pattern starts with
+	// words has bit w set when byWord[w] is not empty. Most words of the
+	// rulebook start no pattern of a given index; the bitmap stays in the
+	// cache, where the lists' headers, one per word, don't.
+	words []uint64
+}
+
+// hasWord reports whether some pattern of ix starts with word w.
+func (ix *index) hasWord(w uint32) bool {
+	return int(w>>6) < len(ix.words) && ix.words[w>>6]&(1<<(w&63)) != 0
 }
 
 // plist is a list of patterns in pattern order (by index in
@@ -829,6 +847,13 @@ func (c *compiler) pattern(text string, src srcPos) (pattern, error) {
 		}
 	}
 	p.first, p.last = first, last
+	for m := first; m != 0; m &= m - 1 {
+		a := &p.atoms[bits.TrailingZeros64(m)]
+		p.firstCls = p.firstCls.union(a.mask)
+		for _, w := range a.words {
+			p.firstWords |= 1 << (w & 63)
+		}
+	}
 	for i := range p.atoms {
 		if p.atoms[i].mask.has(clsAny) {
 			p.any |= 1 << i
@@ -1094,7 +1119,15 @@ func (rs *ruleset) index(pats []pattern, nwords int) error {
 			}
 		}
 		set := &rs.match
-		if p.kind != pkMatch {
+		switch p.kind {
+		case pkUnless:
+			for int(p.rule) >= len(rs.unlessOf) {
+				rs.unlessOf = append(rs.unlessOf, nil)
+			}
+			rs.unlessOf[p.rule] = append(rs.unlessOf[p.rule], int32(i))
+			set = &rs.except
+		case pkFamUnless:
+			rs.famUnlessOf[p.rule] = append(rs.famUnlessOf[p.rule], int32(i))
 			set = &rs.except
 		}
 		ix := &set.any
@@ -1121,8 +1154,12 @@ func (rs *ruleset) index(pats []pattern, nwords int) error {
 		}
 	}
 	for _, ix := range []*index{&rs.match.any, &rs.match.head, &rs.except.any, &rs.except.head} {
+		ix.words = make([]uint64, (len(ix.byWord)+63)/64)
 		for w := range ix.byWord {
 			ix.byWord[w].buildSplit()
+			if len(ix.byWord[w].e) > 0 {
+				ix.words[w>>6] |= 1 << (w & 63)
+			}
 		}
 		for b := range ix.byClass {
 			ix.byClass[b].buildSplit()

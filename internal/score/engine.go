@@ -138,14 +138,14 @@ func Evaluate(msg Message, rules *Rules) Result {
 	// The model reads the tokens as the rules' pass makes them.
 	m := rules.model
 	if m != nil {
-		st.rd, st.pred, st.reading = m.newReader(msg.Text, false), m.newPredictor(), true
+		st.rd.reset(m, msg.Text, false)
+		st.pred, st.reading = m.newPredictor(), true
 	}
 	rules.scan(&rules.agent, &rules.agent.match, st, msg.Text, msg.Off)
 	var pr prediction
 	if m != nil {
-		st.rd.end(st.pred.add)
 		st.reading = false
-		pr = st.pred.finish()
+		pr = st.pred.finish(&st.rd)
 		st.pred = predictor{}
 	}
 	rules.exceptions(&rules.agent, st, msg.Text)
@@ -208,6 +208,7 @@ type scratch struct {
 	matched   ruleBits // rules with a hit
 	twice     ruleBits // rules with a second hit (another pattern, another span)
 	excepted  ruleBits
+	excepts   [maxExcepts]int32 // the exceptions a message runs (exceptionsOf)
 	famExcept uint16
 	famHit    uint16 // families with a matched rule (FamilySet bits)
 	hits      [maxHits]hitTmp
@@ -307,9 +308,9 @@ func (st *scratch) reset(nrules int) {
 
 // exceptions runs the exceptions of rs over text for the rules that hit
 // in the scan just made of it with st, and for their families. Most
-// messages hit nothing and skip this; the rest run only the few
-// exceptions that can matter (see try), over the sentences st.hist kept,
-// or, for a message too long to keep, over the text scanned again.
+// messages hit nothing and skip this; the rest run only the exceptions of
+// the rules and families that hit, over the sentences st.hist kept, or,
+// for a message too long to keep, over the text scanned again.
 func (r *Rules) exceptions(rs *ruleset, st *scratch, text string) {
 	need := false
 	for _, h := range st.hits[:st.nh] {
@@ -322,7 +323,8 @@ func (r *Rules) exceptions(rs *ruleset, st *scratch, text string) {
 		return
 	}
 	h := &st.hist
-	if h.full {
+	pats, ok := rs.exceptionsOf(st)
+	if h.full || !ok {
 		r.scan(rs, &rs.except, st, text, 0)
 		return
 	}
@@ -332,7 +334,77 @@ func (r *Rules) exceptions(rs *ruleset, st *scratch, text string) {
 		copy(st.wid[:n], h.wid[s.start:])
 		copy(st.cls[:n], h.cls[s.start:])
 		st.feat = s.feat
-		r.run(rs, &rs.except, st, n, int(s.heads), 0)
+		r.runExceptions(rs, pats, st, n, int(s.heads))
+	}
+}
+
+// maxExcepts is how many exceptions a message runs on their own (see
+// exceptionsOf); a message whose hits have more runs them all, by the
+// index.
+const maxExcepts = 64
+
+// exceptionsOf returns the exceptions of the rules and families that hit
+// in st, by index in rs.pats, or false when there are more than
+// maxExcepts. Which exceptions match is all that counts, not in what
+// order, so they need not run in the index's order.
+func (rs *ruleset) exceptionsOf(st *scratch) ([]int32, bool) {
+	out := st.excepts[:0]
+	for k, m := range st.matched[:(len(rs.unlessOf)+63)/64] {
+		for ; m != 0; m &= m - 1 {
+			if ru := k*64 + bits.TrailingZeros64(m); ru < len(rs.unlessOf) {
+				if len(out)+len(rs.unlessOf[ru]) > maxExcepts {
+					return nil, false
+				}
+				out = append(out, rs.unlessOf[ru]...)
+			}
+		}
+	}
+	for f := range rs.famUnlessOf {
+		if st.famHit&(1<<f) != 0 {
+			if len(out)+len(rs.famUnlessOf[f]) > maxExcepts {
+				return nil, false
+			}
+			out = append(out, rs.famUnlessOf[f]...)
+		}
+	}
+	return out, true
+}
+
+// runExceptions runs the exceptions pats over the sentence of n tokens in
+// st.wid and st.cls, whose features are in st.feat, at every token a run
+// through the index would (the anchored ones at its first heads tokens),
+// until each matches. The checks before a run are those of the index
+// (the first token, nextOK, deepOK), which only save runs; there are no
+// twins to share runs with.
+func (r *Rules) runExceptions(rs *ruleset, pats []int32, st *scratch, n, heads int) {
+	for _, pi := range pats {
+		p := &rs.pats[pi]
+		if p.kind == pkUnless && st.excepted.has(int(p.rule)) ||
+			p.kind == pkFamUnless && st.famExcept&(1<<p.rule) != 0 {
+			continue // matched already
+		}
+		if !st.feat.viable(&rs.need[pi], p) {
+			continue
+		}
+		lim := n
+		if p.anchored {
+			lim = heads
+		}
+		need := &rs.need[pi]
+		for i := 0; i < lim; i++ {
+			if !p.firstCls.meets(st.cls[i]) && p.firstWords&(1<<(st.wid[i]&63)) == 0 {
+				continue
+			}
+			if need.nextOK(st.wid[:], st.cls[:], n, i) && rs.deepOK(pi, st.wid[:], st.cls[:], n, i) &&
+				p.longest(st.wid[:n], st.cls[:n], i) >= 0 {
+				if p.kind == pkUnless {
+					st.excepted.set(int(p.rule))
+				} else {
+					st.famExcept |= 1 << p.rule
+				}
+				break
+			}
+		}
 	}
 }
 
@@ -348,7 +420,10 @@ func (r *Rules) scan(rs *ruleset, ix *starts, st *scratch, text string, off Fami
 			break
 		}
 		if st.reading {
-			st.rd.token(&st.toks[n], brk, st.pred.add)
+			if !st.rd.room() {
+				st.pred.take(&st.rd)
+			}
+			st.rd.token(&st.toks[n], brk)
 		}
 		if brk && n > 0 {
 			t := st.toks[n]
@@ -482,7 +557,7 @@ func (r *Rules) features(st *scratch, n int) {
 // the order of the index: those starting with the token's word, then
 // those starting with each of its classes.
 func (r *Rules) trigger(rs *ruleset, ix *index, st *scratch, n, i int, off FamilySet) {
-	if w := st.wid[i]; w != 0 && int(w) < len(ix.byWord) {
+	if w := st.wid[i]; ix.hasWord(w) {
 		r.tryList(rs, &ix.byWord[w], st, n, i, off)
 	}
 	c := st.cls[i]
@@ -805,7 +880,10 @@ func (r *Rules) matchAnywhere(st *scratch, p *pattern, text string) bool {
 			break
 		}
 		if st.reading {
-			st.rd.token(&st.toks[n], brk, st.pred.add)
+			if !st.rd.room() {
+				st.pred.take(&st.rd)
+			}
+			st.rd.token(&st.toks[n], brk)
 		}
 		if brk && n > 0 {
 			t := st.toks[n]

@@ -132,136 +132,163 @@ func mix64(x uint64) uint64 {
 	return x
 }
 
-// feature is one feature of a message, as the walk finds it. name is set
-// only when the walk was asked for names (training).
+// feature is one feature of a message, as the walk finds it.
 type feature struct {
 	hash       uint64
 	start, end int32 // the span of its symbols in the text
 	sent       int32 // which sentence of the message it is in
-	name       string
 }
 
 // symbol is one symbol of the message.
 type symbol struct {
 	raw, cls   uint64 // its hash, and the hash it is paired by (its class's, or raw)
 	start, end int32
-	name       string // (training) its name, and its class's name in pair
-	pair       string
+}
+
+// symName is what a symbol is called in a model file (training only): its
+// name, and the name it is paired by (its class's, or name).
+type symName struct {
+	name, pair string
 }
 
 // walk calls fn with every feature of text, in order, duplicates included.
-// With names, each feature carries its name (for training); otherwise the
-// walk does not allocate.
-func (m *Model) walk(text string, names bool, fn func(feature)) {
+// With names, each feature comes with its name (for training); otherwise
+// the walk does not allocate.
+func (m *Model) walk(text string, names bool, fn func(f feature, name string)) {
 	sc := newScanner(text)
-	rd := m.newReader(text, names)
+	var rd reader
+	rd.reset(m, text, names)
+	drain := func() {
+		for k, f := range rd.out[:rd.nout] {
+			fn(f, rd.outNames[k])
+		}
+		rd.nout = 0
+	}
 	var t token
 	for {
 		ok, brk := sc.next(&t)
 		if !ok {
 			break
 		}
-		rd.token(&t, brk, fn)
+		rd.token(&t, brk)
+		drain()
 	}
-	rd.end(fn)
+	rd.end()
+	drain()
 }
 
-// reader turns a message's tokens, one at a time, into features.
+// reader turns a message's tokens, one at a time, into features. It keeps
+// them in out, in order, for its consumer to take (a predictor's take, or
+// walk) whenever room says a token may not fit. Their names, when it was
+// asked for them, are in outNames: out holds no pointers, so that writing
+// it costs no write barriers.
 type reader struct {
-	m     *Model
-	text  string
-	names bool
-	prev  symbol
-	sent  int32
+	m        *Model
+	text     string
+	names    bool
+	prev     symbol
+	prevName symName
+	sent     int32
+	out      [featBatch]feature
+	outNames [featBatch]string
+	nout     int
 }
 
-func (m *Model) newReader(text string, names bool) reader {
-	rd := reader{m: m, text: text, names: names, prev: symbol{raw: hStart, cls: hStart}}
-	if names {
-		rd.prev.name, rd.prev.pair = symStart, symStart
-	}
-	return rd
+// featBatch is how many features a reader holds. A predictor looks a
+// reader's features up all at once: the table is larger than the cache
+// and nearly every lookup misses it, and made one after another in a loop
+// of their own, the misses overlap, where one per token, between the
+// tokenizer's and the rules' work, they don't. Over the dev corpus 64
+// features are 1.6 messages.
+const featBatch = 64
+
+// maxTokenFeatures is the most features one token gives: a run of
+// punctuation is up to three symbols (Q, BANG, PUNCTS), each with its
+// pair.
+const maxTokenFeatures = 6
+
+// reset makes rd a reader of text by m, with nothing read.
+func (rd *reader) reset(m *Model, text string, names bool) {
+	rd.m, rd.text, rd.names = m, text, names
+	rd.prev, rd.prevName = symbol{raw: hStart, cls: hStart}, special(symStart)
+	rd.sent, rd.nout = 0, 0
 }
 
-// emit gives the features symbol s adds: itself, and the pair it ends.
-func (rd *reader) emit(s symbol, fn func(feature)) {
-	f := feature{hash: unigram(s.raw), start: s.start, end: s.end, sent: rd.sent}
-	if rd.names {
-		f.name = "u " + s.name
-	}
-	fn(f)
+// room reports whether the features of another token fit in rd.out.
+func (rd *reader) room() bool { return rd.nout <= featBatch-maxTokenFeatures }
+
+// emit gives the features symbol s, named nm, adds: itself, and the pair
+// it ends.
+func (rd *reader) emit(s symbol, nm symName) {
 	prev := &rd.prev
-	f = feature{hash: bigram(prev.cls, s.cls), start: prev.start, end: s.end, sent: rd.sent}
+	pstart := prev.start
 	if prev.raw == hStart {
-		f.start = s.start
+		pstart = s.start
 	}
+	rd.out[rd.nout] = feature{hash: unigram(s.raw), start: s.start, end: s.end, sent: rd.sent}
+	rd.out[rd.nout+1] = feature{hash: bigram(prev.cls, s.cls), start: pstart, end: s.end, sent: rd.sent}
 	if rd.names {
-		f.name = "b " + prev.pair + " " + s.pair
+		rd.outNames[rd.nout] = "u " + nm.name
+		rd.outNames[rd.nout+1] = "b " + rd.prevName.pair + " " + nm.pair
+		rd.prevName = nm
 	}
-	fn(f)
+	rd.nout += 2
 	rd.prev = s
 }
 
 // token reads the next token; brk reports a sentence break before it.
-func (rd *reader) token(t *token, brk bool, fn func(feature)) {
-	m, names := rd.m, rd.names
+// There must be room for its features (room).
+func (rd *reader) token(t *token, brk bool) {
+	m := rd.m
 	if brk {
 		rd.sent++
 	}
 	s := symbol{start: t.start, end: t.end}
 	switch {
 	case t.flags&tkNum != 0:
-		m.special(&s, hNum, symNum, names)
-		rd.emit(s, fn)
+		rd.emit(s.special(hNum), special(symNum))
 	case t.flags&tkWord != 0:
 		if t.flags&tkCaps != 0 && t.letters >= 2 {
-			c := s
-			m.special(&c, hCaps, symCaps, names)
-			rd.emit(c, fn)
+			rd.emit(s.special(hCaps), special(symCaps))
 		}
 		s.raw, s.cls = t.hash, t.hash
 		k := m.classes.get(t.hash)
 		if k != 0 {
 			s.cls = m.classSym[k-1]
 		}
-		if names {
-			s.name = foldWord(rd.text[t.start:t.end])
-			s.pair = s.name
+		var nm symName
+		if rd.names {
+			nm.name = foldWord(rd.text[t.start:t.end])
+			nm.pair = nm.name
 			if k != 0 {
-				s.pair = m.classNames[k-1]
+				nm.pair = m.classNames[k-1]
 			}
 		}
-		rd.emit(s, fn)
+		rd.emit(s, nm)
 	case t.flags&tkEmoji != 0:
-		m.special(&s, hEmoji, symEmoji, names)
-		rd.emit(s, fn)
+		rd.emit(s.special(hEmoji), special(symEmoji))
 	case t.flags&(tkQ|tkBang) != 0:
 		run := rd.text[t.start:t.end]
 		if strings.IndexByte(run, '?') >= 0 {
-			c := s
-			m.special(&c, hQ, symQ, names)
-			rd.emit(c, fn)
+			rd.emit(s.special(hQ), special(symQ))
 		}
 		if strings.IndexByte(run, '!') >= 0 {
-			c := s
-			m.special(&c, hBang, symBang, names)
-			rd.emit(c, fn)
+			rd.emit(s.special(hBang), special(symBang))
 		}
 		if len(run) >= 2 {
-			c := s
-			m.special(&c, hPuncts, symPuncts, names)
-			rd.emit(c, fn)
+			rd.emit(s.special(hPuncts), special(symPuncts))
 		}
 	case t.hash != 0: // . , ; : ^
 		s.raw, s.cls = t.hash, t.hash
-		if names {
+		var nm symName
+		if rd.names {
 			c := rd.text[t.start]
 			if t.end-t.start > 1 || c > 0x7f {
 				c = '.' // "..." and '…' read as '.'
 			}
-			s.name, s.pair = string(c), string(c)
+			nm = special(string(c))
 		}
-		rd.emit(s, fn)
+		rd.emit(s, nm)
 	}
 	if t.flags&tkEnd != 0 {
 		rd.sent++
@@ -269,24 +296,27 @@ func (rd *reader) token(t *token, brk bool, fn func(feature)) {
 }
 
 // end gives the last feature: the pair of the last symbol and the end.
-func (rd *reader) end(fn func(feature)) {
+// There must be room for it (room).
+func (rd *reader) end() {
 	prev := &rd.prev
 	if prev.raw == hStart {
 		return // nothing to read
 	}
-	f := feature{hash: bigram(prev.cls, hEnd), start: prev.start, end: prev.end, sent: rd.sent}
+	rd.out[rd.nout] = feature{hash: bigram(prev.cls, hEnd), start: prev.start, end: prev.end, sent: rd.sent}
 	if rd.names {
-		f.name = "b " + prev.pair + " " + symEnd
+		rd.outNames[rd.nout] = "b " + rd.prevName.pair + " " + symEnd
 	}
-	fn(f)
+	rd.nout++
 }
 
-func (m *Model) special(s *symbol, h uint64, name string, names bool) {
+// special returns s read as the symbol of hash h, which has no class.
+func (s symbol) special(h uint64) symbol {
 	s.raw, s.cls = h, h
-	if names {
-		s.name, s.pair = name, name
-	}
+	return s
 }
+
+// special returns the names of a symbol that has no class.
+func special(name string) symName { return symName{name, name} }
 
 // foldWord is the folded form of a word as the tokenizer hashes it: ASCII
 // lower case, apostrophes (straight and curly) dropped, runs of three or
@@ -341,9 +371,26 @@ type prediction struct {
 // predict runs the model over text.
 func (m *Model) predict(text string) prediction {
 	p := m.newPredictor()
-	m.walk(text, false, p.add)
-	return p.finish()
+	rd := readerPool.Get().(*reader)
+	rd.reset(m, text, false)
+	sc := newScanner(text)
+	var t token
+	for {
+		ok, brk := sc.next(&t)
+		if !ok {
+			break
+		}
+		if !rd.room() {
+			p.take(rd)
+		}
+		rd.token(&t, brk)
+	}
+	pr := p.finish(rd)
+	readerPool.Put(rd)
+	return pr
 }
+
+var readerPool = sync.Pool{New: func() any { return new(reader) }}
 
 // predictor adds up the features of one message.
 type predictor struct {
@@ -378,23 +425,34 @@ func (m *Model) newPredictor() predictor {
 	return p
 }
 
-// add counts feature f, once per message.
-func (p *predictor) add(f feature) {
-	if f.sent != p.cur.sent {
-		p.sentenceDone()
-		p.cur.sent, p.cur.start, p.cur.end, p.cur.sum = f.sent, f.start, f.end, 0
+// take counts the features rd holds, in order, once per message each,
+// and empties rd.
+func (p *predictor) take(rd *reader) {
+	var es [featBatch]*featEntry
+	b := rd.out[:rd.nout]
+	for k := range b { // the lookups first, so that their misses overlap
+		es[k] = p.m.feats.get(b[k].hash)
 	}
-	p.cur.end = max(p.cur.end, f.end)
-	e := p.m.feats.get(f.hash)
-	if e == nil || p.ms.seen[e.row] == p.ms.epoch {
-		return
+	seen, epoch := p.ms.seen, p.ms.epoch
+	for k := range b {
+		f := &b[k]
+		if f.sent != p.cur.sent {
+			p.sentenceDone()
+			p.cur.sent, p.cur.start, p.cur.end, p.cur.sum = f.sent, f.start, f.end, 0
+		}
+		p.cur.end = max(p.cur.end, f.end)
+		e := es[k]
+		if e == nil || seen[e.row] == epoch {
+			continue
+		}
+		seen[e.row] = epoch
+		p.ms.rows = append(p.ms.rows, e.row)
+		p.z += float64(e.w)
+		if e.w > 0 {
+			p.cur.sum += float64(e.w)
+		}
 	}
-	p.ms.seen[e.row] = p.ms.epoch
-	p.ms.rows = append(p.ms.rows, e.row)
-	p.z += float64(e.w)
-	if e.w > 0 {
-		p.cur.sum += float64(e.w)
-	}
+	rd.nout = 0
 }
 
 func (p *predictor) sentenceDone() {
@@ -403,8 +461,14 @@ func (p *predictor) sentenceDone() {
 	}
 }
 
-// finish returns the prediction; its release gives the scratch back.
-func (p *predictor) finish() prediction {
+// finish ends the message rd read and returns the prediction; its release
+// gives the scratch back.
+func (p *predictor) finish(rd *reader) prediction {
+	if !rd.room() {
+		p.take(rd)
+	}
+	rd.end()
+	p.take(rd)
 	p.sentenceDone()
 	pr := p.pr
 	pr.p = sigmoid(p.z)
@@ -420,11 +484,19 @@ func (m *Model) families(pr *prediction) {
 	for i := range z {
 		z[i] = float64(m.bias[i+1])
 	}
+	// This runs for every feature of a message that may be a nudge:
+	// each row's eight family weights are added written out, with one
+	// bounds check, in the same order as a loop would.
 	for _, row := range pr.rows {
-		w := m.w[int(row)*modelCols+1 : int(row)*modelCols+modelCols]
-		for i := range z {
-			z[i] += float64(w[i])
-		}
+		w := (*[modelCols - 1]float32)(m.w[int(row)*modelCols+1:])
+		z[0] += float64(w[0])
+		z[1] += float64(w[1])
+		z[2] += float64(w[2])
+		z[3] += float64(w[3])
+		z[4] += float64(w[4])
+		z[5] += float64(w[5])
+		z[6] += float64(w[6])
+		z[7] += float64(w[7])
 	}
 	sum := 0.0
 	for i := range pr.fam {
@@ -529,8 +601,8 @@ func (r *Rules) blend(res Result, msg *Message, pr prediction) Result {
 	// A family switched off takes its share of the model's belief with it.
 	p := pr.p
 	offShare := 0.0
-	for i, f := range Families() {
-		if msg.Off.Has(f) {
+	for i := range pr.fam {
+		if msg.Off&(1<<i) != 0 { // msg.Off.Has(Families()[i]), without the search
 			offShare += pr.fam[i]
 			pr.fam[i] = 0
 		}

@@ -86,12 +86,12 @@ func Train(examples []Example, cfg TrainConfig) (*Model, error) {
 	xs := make([][]int, len(examples))
 	for i, ex := range examples {
 		var x []int
-		m.walk(ex.Text, true, func(f feature) {
+		m.walk(ex.Text, true, func(f feature, name string) {
 			id, ok := ids[f.hash]
 			if !ok {
 				id = len(names)
 				ids[f.hash] = id
-				names = append(names, f.name)
+				names = append(names, name)
 				df = append(df, 0)
 			}
 			x = append(x, id)
