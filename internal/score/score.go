@@ -12,6 +12,12 @@
 // documented at the top of that file. LoadRules applies a file in the same
 // format (the app reads NUDGE_RULES_FILE) on top of it: it adds rules and
 // switches built-in ones off by id.
+//
+// The rules are blended with a learned model (model.go): a logistic
+// regression over the message's words and word pairs, trained on labeled
+// corpora by Train and embedded as model.txt. It catches intent no rule
+// was written for and quiets stock phrases used helpfully; Rules.WithModel
+// swaps it (nil: the rules alone).
 package score
 
 import "time"
