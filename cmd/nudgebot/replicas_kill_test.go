@@ -142,11 +142,17 @@ func ackedOn(sim *slacksim.Sim, conn int) int {
 }
 
 // TestReplicaSIGKILL kills one of two replicas mid-stream with SIGKILL,
-// every event delivered to both. Nothing is nudged twice, and the other
-// replica nudges every message sent after the kill. The messages the
-// killed one had claimed and not yet posted are lost today (see
-// TestReplicaSIGKILLClaimant); the exact-once check of the whole stream
-// waits for that fix.
+// every event delivered to both. The other replica nudges every message:
+// those sent after the kill at once, those the killed one had claimed once
+// its lease runs out.
+//
+// A message is nudged twice only in the one window at-least-once delivery
+// leaves: the killed replica's post reached Slack, and it died before
+// marking the event done, so the survivor, finding the claim expired,
+// posts again. Nothing can close that window (a post and a database write
+// are not one transaction, and Slack has no idempotency key for
+// chat.postEphemeral), so the test checks that every duplicate is exactly
+// that: a first post before the kill, a second a lease later.
 func TestReplicaSIGKILL(t *testing.T) {
 	dsn := pgtest.Schema(t, "replicas")
 	sim := slacksim.Start(t, slacksim.Options{Redeliver: true, AckTimeout: time.Second})
@@ -163,51 +169,75 @@ func TestReplicaSIGKILL(t *testing.T) {
 		return slacksim.ToAll
 	}, sim, func() { a.cmd.Process.Signal(syscall.SIGKILL) })
 	a.wait(t)
+	died := time.Now() // a is gone: no post of its can reach the sim after this
 	if after < 0 {
 		t.Fatal("replica a outlived the stream")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), replicaWait)
 	defer cancel()
-	err := sim.WaitFor(ctx, func() bool {
-		got := nudgesTo(sim)
-		for i, a := range s.agents[after:] {
-			if got[s.channels[(after+i)%len(s.channels)]+"/"+a] == 0 {
-				return false
-			}
-		}
-		return true
-	})
+	err := sim.WaitFor(ctx, func() bool { return s.allNudged(sim, after) })
 	if err != nil {
 		t.Errorf("waiting for b to nudge the messages sent after the kill: %v", err)
 	}
-	t.Run("exactly once", func(t *testing.T) {
+	t.Run("every message, at most once but for the window", func(t *testing.T) {
 		// b takes over what a died holding once a's lease runs out.
 		ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 		defer cancel()
-		if _, err := sim.WaitEphemerals(ctx, len(s.agents)); err != nil {
-			t.Errorf("nudges: %v", err)
+		if err := sim.WaitFor(ctx, func() bool { return s.allNudged(sim, 0) }); err != nil {
+			t.Errorf("waiting for every message to be nudged: %v", err)
 		}
-		s.checkOnce(t, sim)
+		s.checkOnceBut(t, sim, died)
 	})
 	if code := b.stop(t, syscall.SIGTERM); code != 0 {
 		t.Errorf("replica b exit code %d after SIGTERM, want 0", code)
 	}
+	t.Logf("a killed before message %d of %d", after, len(s.agents))
+}
 
+// allNudged reports whether every message of s from the from-th on has
+// been nudged.
+func (s stream) allNudged(sim *slacksim.Sim, from int) bool {
 	got := nudgesTo(sim)
-	lost := 0
-	for i, ag := range s.agents {
-		k := s.channels[i%len(s.channels)] + "/" + ag
-		switch n := got[k]; {
-		case n > 1:
-			t.Errorf("message %d (%s): nudged %d times", i, k, n)
-		case n == 0 && i >= after:
-			t.Errorf("message %d (%s), sent after the kill: not nudged", i, k)
-		case n == 0:
-			lost++
+	for i := from; i < len(s.agents); i++ {
+		if got[s.channels[i%len(s.channels)]+"/"+s.agents[i]] == 0 {
+			return false
 		}
 	}
-	t.Logf("a killed before message %d of %d; %d sent before then were not nudged", after, len(s.agents), lost)
+	return true
 }
+
+// checkOnceBut is checkOnce, except that a message may be nudged twice
+// when the first post reached the sim before died (the killed replica's)
+// and the second came at least a lease later (the survivor's takeover).
+func (s stream) checkOnceBut(t *testing.T, sim *slacksim.Sim, died time.Time) {
+	t.Helper()
+	posts := map[string][]time.Time{}
+	for _, e := range sim.Ephemerals() {
+		k := e.Channel + "/" + e.User
+		posts[k] = append(posts[k], e.At)
+	}
+	window := 0
+	for i, a := range s.agents {
+		k := s.channels[i%len(s.channels)] + "/" + a
+		switch at := posts[k]; {
+		case len(at) == 0:
+			t.Errorf("message %d (%s): not nudged", i, k)
+		case len(at) == 2 && at[0].Before(died) && at[1].Sub(at[0]) >= defaultLease-time.Second:
+			window++ // posted by a, which died before marking it done
+		case len(at) > 1:
+			t.Errorf("message %d (%s): nudged %d times, at %v", i, k, len(at), at)
+		}
+		delete(posts, k)
+	}
+	for k, at := range posts {
+		t.Errorf("%d unexpected nudges to %s", len(at), k)
+	}
+	t.Logf("%d messages nudged twice: posted by the killed replica just before it died, and again by the survivor a lease later", window)
+}
+
+// defaultLease is the bot's event lease (slackbot.Options.EventLease's
+// default), which the replicas run with.
+const defaultLease = 30 * time.Second
 
 // TestReplicaSIGKILLClaimant is the loss TestReplicaSIGKILL can only
 // catch by chance, made certain: replica a takes an event and dies before
