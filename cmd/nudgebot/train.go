@@ -30,7 +30,7 @@ func cmdTrain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.IntVar(&cfg.Epochs, "epochs", 0, "passes over the examples (default 30)")
 	fs.Float64Var(&cfg.L2, "l2", 0, "L2 regularisation (default 1e-3)")
 	fs.IntVar(&cfg.MinCount, "min-count", 0, "drop features seen in fewer examples (default 1: keep all)")
-	fs.Float64Var(&cfg.Gain, "gain", 0, "blend: weight of the rules' score (default 5)")
+	fs.Float64Var(&cfg.Gain, "gain", 0, "blend: weight of the rules' score (default 5; gain, center and shift all 0 mean the defaults)")
 	fs.Float64Var(&cfg.Center, "center", 0, "blend: rules' score that neither lifts nor lowers (default 0.3)")
 	fs.Float64Var(&cfg.Shift, "shift", 0, "blend: added to the blended logit (default -1)")
 	fs.Usage = func() {
@@ -59,6 +59,10 @@ func cmdTrain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	if !(*threshold > 0 && *threshold <= 1) {
 		fmt.Fprintf(stderr, "nudgebot train: --threshold %v: want 0 < X <= 1\n", *threshold)
+		return exitUsage
+	}
+	if cfg.Epochs < 0 || cfg.L2 < 0 || cfg.MinCount < 0 {
+		fmt.Fprintln(stderr, "nudgebot train: --epochs, --l2 and --min-count can't be negative")
 		return exitUsage
 	}
 	corpora := make([][]score.Example, len(pos))

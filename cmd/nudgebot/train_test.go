@@ -71,6 +71,8 @@ func TestTrainErrors(t *testing.T) {
 		{[]string{"train", "--cv", nofam}, exitError, `nofam.jsonl:1: family "rude"`},
 		{[]string{"train", "--cv", "--list", "/nonexistent/list.txt"}, exitUsage, "list.txt"},
 		{[]string{"train", "--cv", "--threshold", "2", bad}, exitUsage, "--threshold 2"},
+		{[]string{"train", "--cv", "--epochs", "-1", bad}, exitUsage, "can't be negative"},
+		{[]string{"train", "--cv", "--l2", "-0.1", bad}, exitUsage, "can't be negative"},
 		{[]string{"score", "--model", badModel, "hi"}, exitUsage, "bad-model.txt:1: bias: want 0 symbols and 9 weights"},
 		{[]string{"score", "--model", "/nonexistent/m.txt", "hi"}, exitUsage, "model:"},
 	}
