@@ -195,6 +195,9 @@ func TestTrainDeterministic(t *testing.T) {
 	if _, err := Train(nil, TrainConfig{}); err == nil {
 		t.Error("Train(nil) succeeded")
 	}
+	if _, err := Train([]Example{{Text: "hi"}}, TrainConfig{Epochs: -1}); err == nil {
+		t.Error("Train with -1 epochs succeeded")
+	}
 }
 
 func TestLoadModelErrors(t *testing.T) {

@@ -63,6 +63,9 @@ var modelClasses = []struct {
 // (to say which family a nudge is), fitted with AdaGrad. The same
 // examples and config always give the same model.
 func Train(examples []Example, cfg TrainConfig) (*Model, error) {
+	if cfg.Epochs < 0 || cfg.L2 < 0 || cfg.Rate < 0 || cfg.MinCount < 0 {
+		return nil, errors.New("train: negative epochs, L2, rate or minimum count")
+	}
 	cfg = cfg.withDefaults()
 	if len(examples) == 0 {
 		return nil, errors.New("train: no examples")
