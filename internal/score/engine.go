@@ -412,6 +412,19 @@ func (r *Rules) runExceptions(rs *ruleset, pats []int32, st *scratch, n, heads i
 // ix indexes over each sentence.
 func (r *Rules) scan(rs *ruleset, ix *starts, st *scratch, text string, off FamilySet) {
 	st.text = text
+	r.sentences(st, text, func(n int) bool {
+		r.sentence(rs, ix, st, n, off)
+		return false
+	})
+}
+
+// sentences tokenizes text into st's buffers one sentence at a time (a
+// sentence ends at '.', '?', '!', ';', a break such as a new line, or
+// after maxSent tokens; one without a final mark gets a virtual one, see
+// closeSentence), classifying each token, and calls each with the
+// sentence's length until it returns true, which it then returns. While
+// st.reading, the model's reader sees every token as it is made.
+func (r *Rules) sentences(st *scratch, text string, each func(n int) bool) bool {
 	sc := newScanner(text)
 	n := 0
 	for {
@@ -427,20 +440,22 @@ func (r *Rules) scan(rs *ruleset, ix *starts, st *scratch, text string, off Fami
 		}
 		if brk && n > 0 {
 			t := st.toks[n]
-			r.sentence(rs, ix, st, r.closeSentence(st, n), off)
+			if each(r.closeSentence(st, n)) {
+				return true
+			}
 			st.toks[0] = t
 			n = 0
 		}
 		r.classify(st, n)
 		n++
 		if st.toks[n-1].flags&tkEnd != 0 || n == maxSent {
-			r.sentence(rs, ix, st, n, off)
+			if each(n) {
+				return true
+			}
 			n = 0
 		}
 	}
-	if n > 0 {
-		r.sentence(rs, ix, st, r.closeSentence(st, n), off)
-	}
+	return n > 0 && each(r.closeSentence(st, n))
 }
 
 // closeSentence gives a sentence of n tokens that has no final '.', '?' or
@@ -861,9 +876,7 @@ func (r *Rules) contextMatches(st *scratch, ru *rule, ctx string) bool {
 // matchAnywhere runs p at every token of text. It reuses st's token
 // buffers, so it must not run during scan.
 func (r *Rules) matchAnywhere(st *scratch, p *pattern, text string) bool {
-	sc := newScanner(text)
-	n := 0
-	check := func() bool {
+	return r.sentences(st, text, func(n int) bool {
 		for i := 0; i < n; i++ {
 			if p.anchored && i != 0 {
 				break
@@ -873,41 +886,7 @@ func (r *Rules) matchAnywhere(st *scratch, p *pattern, text string) bool {
 			}
 		}
 		return false
-	}
-	for {
-		ok, brk := sc.next(&st.toks[n])
-		if !ok {
-			break
-		}
-		if st.reading {
-			if !st.rd.room() {
-				st.pred.take(&st.rd)
-			}
-			st.rd.token(&st.toks[n], brk)
-		}
-		if brk && n > 0 {
-			t := st.toks[n]
-			n = r.closeSentence(st, n)
-			if check() {
-				return true
-			}
-			st.toks[0] = t
-			n = 0
-		}
-		r.classify(st, n)
-		n++
-		if st.toks[n-1].flags&tkEnd != 0 || n == maxSent {
-			if check() {
-				return true
-			}
-			n = 0
-		}
-	}
-	if n == 0 {
-		return false
-	}
-	n = r.closeSentence(st, n)
-	return check()
+	})
 }
 
 // wordTable is an open-addressing hash table from folded word hashes to
