@@ -18,15 +18,17 @@ package score
 // symbols, message start and end included; each counts once per message.
 
 import (
-	"bufio"
 	"bytes"
 	_ "embed"
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"unicode"
+	"unicode/utf8"
 )
 
 //go:generate go run ../../cmd/nudgebot train --out model.txt --list testdata/training.txt
@@ -59,7 +61,7 @@ type Model struct {
 func DefaultModel() *Model { return defaultModel() }
 
 var defaultModel = sync.OnceValue(func() *Model {
-	m, err := LoadModel(strings.NewReader(builtinModel), builtinModelName)
+	m, err := parseModel(builtinModel, builtinModelName)
 	if err != nil {
 		panic("score: built-in model: " + err.Error())
 	}
@@ -657,24 +659,40 @@ const modelFloor = 0.3
 // LoadModel reads a model file (as Train writes it). Errors name the file
 // and the line.
 func LoadModel(r io.Reader, name string) (*Model, error) {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return parseModel(string(b), name)
+}
+
+// parseModel reads a model file held in text. The model's feature names
+// are substrings of text, so the built-in model's cost the binary nothing
+// more, and the start-up parse allocates little beyond the tables.
+func parseModel(text, name string) (*Model, error) {
 	m := &Model{gain: 2, center: 0.3}
+	lines := strings.Count(text, "\n") + 1
 	classes := map[uint64]uint32{}
-	feats := map[uint64]bool{}
-	var keys []uint64
-	sc := bufio.NewScanner(r)
-	sc.Buffer(nil, 1<<20)
+	feats := make(map[uint64]bool, lines)
+	keys := make([]uint64, 0, lines)
+	m.names = make([]string, 0, lines)
+	m.w = make([]float32, 0, lines*modelCols)
 	ln := 0
 	fail := func(format string, args ...any) error {
 		return fmt.Errorf("%s:%d: %s", name, ln, fmt.Sprintf(format, args...))
 	}
 	sawBias := false
-	for sc.Scan() {
+	var fbuf [1 + 2 + modelCols]string
+	var ebuf [len(fbuf)]int
+	for rest := text; rest != ""; {
+		var line string
+		line, rest, _ = strings.Cut(rest, "\n")
 		ln++
-		line := strings.TrimSpace(sc.Text())
+		line = strings.TrimSpace(line)
 		if line == "" || line[0] == '#' {
 			continue
 		}
-		fs := strings.Fields(line)
+		fs, ends := splitFields(line, fbuf[:0], ebuf[:0])
 		switch fs[0] {
 		case "blend":
 			for _, kv := range fs[1:] {
@@ -701,7 +719,7 @@ func LoadModel(r io.Reader, name string) (*Model, error) {
 			idx := uint32(len(m.classNames))
 			m.classNames = append(m.classNames, fs[1])
 			m.classSym = append(m.classSym, symHash(fs[1]))
-			m.classWords = append(m.classWords, fs[2:])
+			m.classWords = append(m.classWords, slices.Clone(fs[2:]))
 			for _, w := range fs[2:] {
 				if f := foldWord(w); f != w {
 					return nil, fail("class %s: %q is not folded (write %q)", fs[1], w, f)
@@ -709,12 +727,21 @@ func LoadModel(r io.Reader, name string) (*Model, error) {
 				classes[hashWord(w)] = idx + 1
 			}
 		case "bias", "u", "b":
-			nsym := map[string]int{"bias": 0, "u": 1, "b": 2}[fs[0]]
+			nsym := 0
+			switch fs[0] {
+			case "u":
+				nsym = 1
+			case "b":
+				nsym = 2
+			}
 			if len(fs) != 1+nsym+modelCols {
 				return nil, fail("%s: want %d symbols and %d weights, got %d fields", fs[0], nsym, modelCols, len(fs)-1)
 			}
 			var row [modelCols]float32
 			for i, v := range fs[1+nsym:] {
+				if v == "0" {
+					continue // most family weights
+				}
 				x, err := strconv.ParseFloat(v, 32)
 				if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
 					return nil, fail("weight %q is not a number", v)
@@ -731,19 +758,22 @@ func LoadModel(r io.Reader, name string) (*Model, error) {
 			} else {
 				h = bigram(symHash(fs[1]), symHash(fs[2]))
 			}
+			// The feature's name as the file spells it, when single spaces
+			// part its fields (as Train writes them).
+			fname := line[:ends[nsym]]
+			if len(fname) != nsym+fieldBytes(fs[:1+nsym]) {
+				fname = strings.Join(fs[:1+nsym], " ")
+			}
 			if _, dup := feats[h]; dup {
-				return nil, fail("feature %q appears twice", strings.Join(fs[:1+nsym], " "))
+				return nil, fail("feature %q appears twice", fname)
 			}
 			feats[h] = true
 			keys = append(keys, h)
-			m.names = append(m.names, strings.Join(fs[:1+nsym], " "))
+			m.names = append(m.names, fname)
 			m.w = append(m.w, row[:]...)
 		default:
 			return nil, fail("unknown directive %q (want blend, class, bias, u or b)", fs[0])
 		}
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	if !sawBias {
 		return nil, fmt.Errorf("%s: no bias line: not a model file", name)
@@ -751,6 +781,46 @@ func LoadModel(r io.Reader, name string) (*Model, error) {
 	m.classes = newWordTable(classes)
 	m.feats = newFeatTable(keys, m.w)
 	return m, nil
+}
+
+// splitFields appends line's fields (parted by white space, as
+// strings.Fields parts them) to fs, and where each ends in line to ends.
+// It allocates only when line has more fields than fs has room for.
+func splitFields(line string, fs []string, ends []int) ([]string, []int) {
+	start := -1
+	for i := 0; i < len(line); {
+		c, size := line[i], 1
+		space := asciiSpace[c]
+		if c >= utf8.RuneSelf {
+			var r rune
+			r, size = utf8.DecodeRuneInString(line[i:])
+			space = unicode.IsSpace(r)
+		}
+		if space {
+			if start >= 0 {
+				fs, ends = append(fs, line[start:i]), append(ends, i)
+				start = -1
+			}
+		} else if start < 0 {
+			start = i
+		}
+		i += size
+	}
+	if start >= 0 {
+		fs, ends = append(fs, line[start:]), append(ends, len(line))
+	}
+	return fs, ends
+}
+
+// asciiSpace marks the ASCII bytes unicode.IsSpace reports.
+var asciiSpace = [256]bool{'\t': true, '\n': true, '\v': true, '\f': true, '\r': true, ' ': true}
+
+func fieldBytes(fs []string) int {
+	n := 0
+	for _, f := range fs {
+		n += len(f)
+	}
+	return n
 }
 
 // WriteTo writes m as a model file that LoadModel reads back.

@@ -20,3 +20,13 @@ func BenchmarkModelPredict(b *testing.B) {
 	reportPerMsg(b, n)
 	b.ReportMetric(0, "ns/op")
 }
+
+// BenchmarkLoadModel is the built-in model's parse, paid once at start-up.
+func BenchmarkLoadModel(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := parseModel(builtinModel, builtinModelName); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
