@@ -43,24 +43,15 @@ func readCorpus(t testing.TB, path string) []corpusRow {
 }
 
 // devCorpus finds shared/corpus/dev.jsonl by walking up from the package
-// directory to the directory that holds "shared".
+// directory to the directory that holds "shared" (devCorpusPath), and
+// skips the test when there is none.
 func devCorpus(t testing.TB) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
+	p := devCorpusPath()
+	if p == "" {
+		t.Skip("shared/corpus/dev.jsonl not found above the package directory; skipping the corpus test")
 	}
-	for {
-		p := filepath.Join(dir, "shared", "corpus", "dev.jsonl")
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("shared/corpus/dev.jsonl not found above the package directory; skipping the corpus test")
-		}
-		dir = parent
-	}
+	return p
 }
 
 type metrics struct {

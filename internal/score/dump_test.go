@@ -228,7 +228,8 @@ func rulebookWords() []string {
 	return ws
 }
 
-// devCorpusPath is devCorpus without skipping: "" when there is none.
+// devCorpusPath finds shared/corpus/dev.jsonl above the package
+// directory: "" when there is none.
 func devCorpusPath() string {
 	dir, err := os.Getwd()
 	if err != nil {
