@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/nudgebot/nudgebot/internal/score"
@@ -65,9 +66,17 @@ func cmdTrain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "nudgebot train: --epochs, --l2 and --min-count can't be negative")
 		return exitUsage
 	}
+	// Each file is read once: its bytes are trained on and measured.
+	files := make(map[string][]byte, len(pos)+len(validate))
+	for _, p := range append(slices.Clone(pos), validate...) {
+		if files[p], err = os.ReadFile(p); err != nil {
+			fmt.Fprintf(stderr, "nudgebot train: %v\n", err)
+			return exitError
+		}
+	}
 	corpora := make([][]score.Example, len(pos))
 	for i, p := range pos {
-		if corpora[i], err = readExamples(p); err != nil {
+		if corpora[i], err = readExamples(p, files[p]); err != nil {
 			fmt.Fprintf(stderr, "nudgebot train: %v\n", err)
 			return exitError
 		}
@@ -89,7 +98,7 @@ func cmdTrain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 				fmt.Fprintf(stderr, "nudgebot train: %v\n", err)
 				return exitError
 			}
-			t, a, err := compare(w, p, rules, m, *threshold)
+			t, a, err := compare(w, p, files[p], rules, m, *threshold)
 			if err != nil {
 				fmt.Fprintf(stderr, "nudgebot train: %v\n", err)
 				return exitError
@@ -113,7 +122,7 @@ func cmdTrain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	var vt, va tally
 	for _, p := range validate {
-		t, a, err := compare(w, p, rules, m, *threshold)
+		t, a, err := compare(w, p, files[p], rules, m, *threshold)
 		if err != nil {
 			fmt.Fprintf(stderr, "nudgebot train: %v\n", err)
 			return exitError
@@ -164,15 +173,10 @@ func readList(path string) ([]string, error) {
 	return out, nil
 }
 
-// readExamples reads a labeled corpus for training.
-func readExamples(path string) ([]score.Example, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
+// readExamples reads a labeled corpus, the file path holds, for training.
+func readExamples(path string, data []byte) ([]score.Example, error) {
 	var out []score.Example
-	sc := bufio.NewScanner(f)
+	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(make([]byte, 0, 1<<20), maxLine)
 	for ln := 1; sc.Scan(); ln++ {
 		if len(bytes.TrimSpace(sc.Bytes())) == 0 {
@@ -230,13 +234,13 @@ func (t tally) String() string {
 	return fmt.Sprintf("P %.3f R %.3f F1 %.3f FPR %.3f n=%d family %.2f", p, r, f1, ratio(t.fp, t.fp+t.tn), t.tp+t.fp+t.fn+t.tn, ratio(t.famOK, t.tp))
 }
 
-// compare measures a corpus file blended with m and by the rules alone,
-// and prints both on one line.
-func compare(w io.Writer, path string, rules *score.Rules, m *score.Model, threshold float64) (with, alone tally, err error) {
-	if with, err = measure(path, rules.WithModel(m), threshold); err != nil {
+// compare measures a corpus (the file path holds) blended with m and by
+// the rules alone, and prints both on one line.
+func compare(w io.Writer, path string, data []byte, rules *score.Rules, m *score.Model, threshold float64) (with, alone tally, err error) {
+	if with, err = measure(path, data, rules.WithModel(m), threshold); err != nil {
 		return with, alone, err
 	}
-	if alone, err = measure(path, rules.WithModel(nil), threshold); err != nil {
+	if alone, err = measure(path, data, rules.WithModel(nil), threshold); err != nil {
 		return with, alone, err
 	}
 	printTallies(w, filepath.Base(path), with, alone)
@@ -247,14 +251,9 @@ func printTallies(w io.Writer, label string, with, alone tally) {
 	fmt.Fprintf(w, "%-40s %s   (rules alone %s)\n", label, with, alone)
 }
 
-// measure scores a corpus file with rules.
-func measure(path string, rules *score.Rules, threshold float64) (tally, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return tally{}, err
-	}
-	defer f.Close()
-	rep, err := evaluateCorpus(f, path, rules, threshold)
+// measure scores a corpus (the file path holds) with rules.
+func measure(path string, data []byte, rules *score.Rules, threshold float64) (tally, error) {
+	rep, err := evaluateCorpus(bytes.NewReader(data), path, rules, threshold)
 	if err != nil {
 		return tally{}, err
 	}
