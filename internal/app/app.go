@@ -165,6 +165,7 @@ func loadRules(path string) (*score.Rules, error) {
 func loadModel(rules *score.Rules, path string) (*score.Rules, error) {
 	switch path {
 	case "":
+		rules.Model() // parse the built-in model now, not on the first message
 		return rules, nil
 	case "off":
 		return rules.WithModel(nil), nil

@@ -58,8 +58,11 @@ type Rules struct {
 	wfeat         []featWord
 	ffeat         [flagMask + 1][]featWord
 	flagCls       [flagMask + 1]classSet // token flags → classes (flagClasses)
-	// model, when set, is blended with the rules' result (see blend).
-	model *Model
+	// model, when set, is blended with the rules' result (see blend);
+	// builtinModel says it is the built-in one, parsed on first use, so
+	// that a rulebook given another model (WithModel) never parses it.
+	model        *Model
+	builtinModel bool
 }
 
 // wordTok is what classifying a token of a word reads, in one place: the
@@ -74,7 +77,7 @@ var defaultRules = sync.OnceValue(func() *Rules {
 	if err != nil {
 		panic("score: built-in rulebook: " + err.Error())
 	}
-	r.model = DefaultModel()
+	r.builtinModel = true
 	return r
 })
 
@@ -90,7 +93,7 @@ func LoadRules(r io.Reader, name string) (*Rules, error) {
 	if err != nil {
 		return nil, err
 	}
-	rules.model = DefaultModel()
+	rules.builtinModel = true
 	return rules, nil
 }
 
@@ -98,12 +101,17 @@ func LoadRules(r io.Reader, name string) (*Rules, error) {
 // it scores by the rules alone.
 func (r *Rules) WithModel(m *Model) *Rules {
 	c := *r
-	c.model = m
+	c.model, c.builtinModel = m, false
 	return &c
 }
 
 // Model returns the model r blends with, or nil.
-func (r *Rules) Model() *Model { return r.model }
+func (r *Rules) Model() *Model {
+	if r.builtinModel {
+		return DefaultModel()
+	}
+	return r.model
+}
 
 func parseRules(user io.Reader, name string) (*Rules, error) {
 	b := newBook()
@@ -136,7 +144,7 @@ func Evaluate(msg Message, rules *Rules) Result {
 	st.reset(len(rules.rules))
 	st.ctxText = msg.Context
 	// The model reads the tokens as the rules' pass makes them.
-	m := rules.model
+	m := rules.Model()
 	if m != nil {
 		st.rd.reset(m, msg.Text, false)
 		st.pred, st.reading = m.newPredictor(), true

@@ -588,7 +588,7 @@ func logit(p float64) float64 {
 // ("model.FAMILY", over the sentence that reads most like a nudge) is
 // added, so the nudge can always quote what it is about.
 func (r *Rules) blend(res Result, msg *Message, pr prediction) Result {
-	m := r.model
+	m := r.Model()
 	defer pr.release()
 	var famW [8]float64
 	for _, h := range res.Hits {
