@@ -229,3 +229,75 @@ func TestShutdownStopsRetryTimers(t *testing.T) {
 		t.Errorf("nudgebot_messages_held after Run = %v, want 0", got)
 	}
 }
+
+// TestLeaseRenewedOverRateLimit: a claimant whose post waits out a 429
+// renews its lease first, so a second replica that looks after the
+// first lease would have ended still finds the event held and does not
+// post the nudge too.
+func TestLeaseRenewedOverRateLimit(t *testing.T) {
+	const lease = 30 * time.Second
+	h := start(t, func(o *slackbot.Options) { o.EventLease = lease })
+	h.sim.RateLimit("chat.postEphemeral", 1, time.Second)
+	d := h.sim.Post(slacksim.Msg{Channel: support, User: agent, Text: argue})
+	retries := map[string]string{"method": "chat.postEphemeral"}
+	deadline := time.Now().Add(wait)
+	for h.metric("nudgebot_slack_api_retries_total", retries) < 1 {
+		if time.Now().After(deadline) {
+			t.Fatal("the post never waited out its 429")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	// Waiting: the lease taken when the message arrived has ended.
+	h.clock.Add(lease)
+	now := h.clock.Now()
+	first, held, err := h.store.MarkEvent(h.ctx(), d.EventID, now, now.Add(lease))
+	if err != nil || first {
+		t.Fatalf("second replica's MarkEvent after the first lease = %v, %v: the claim lapsed while the post waited", first, err)
+	}
+	if !held.After(now) {
+		t.Errorf("held until %v, want after %v", held, now)
+	}
+	if hd := h.obs.one(t, d.EventID); hd.Outcome != string(store.Sent) || hd.Err != nil {
+		t.Fatalf("%+v, want sent after the 429", hd)
+	}
+	if n := len(h.ephemeralsTo(agent)); n != 1 {
+		t.Errorf("%d ephemerals, want 1", n)
+	}
+}
+
+// TestLeaseTakenOverNotPosted: a claimant that finds, before waiting
+// out a second 429, that another replica took its event over (its
+// renewed lease ran out during the first wait) leaves the post to that
+// replica: no nudge from it, and the record is not marked failed.
+func TestLeaseTakenOverNotPosted(t *testing.T) {
+	const lease = 30 * time.Second
+	h := start(t, func(o *slackbot.Options) { o.EventLease = lease })
+	h.sim.RateLimit("chat.postEphemeral", 2, time.Second)
+	d := h.sim.Post(slacksim.Msg{Channel: support, User: agent, Text: argue})
+	retries := map[string]string{"method": "chat.postEphemeral"}
+	deadline := time.Now().Add(wait)
+	for h.metric("nudgebot_slack_api_retries_total", retries) < 1 {
+		if time.Now().After(deadline) {
+			t.Fatal("the post never waited out its 429")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	// During the first wait, the renewed lease ends and another replica
+	// takes the event over.
+	h.clock.Add(lease + 2*time.Second)
+	now := h.clock.Now()
+	if first, _, err := h.store.MarkEvent(h.ctx(), d.EventID, now, now.Add(lease)); err != nil || !first {
+		t.Fatalf("the other replica's MarkEvent = %v, %v, want true", first, err)
+	}
+	hd := h.obs.one(t, d.EventID)
+	if hd.Outcome != "skipped:taken_over" || hd.Err != nil {
+		t.Fatalf("%+v, want skipped:taken_over", hd)
+	}
+	if n := len(h.ephemeralsTo(agent)); n != 0 {
+		t.Errorf("%d ephemerals, want 0", n)
+	}
+	if n, err := h.store.Nudge(h.ctx(), hd.NudgeID); err != nil || n.Outcome != store.Sent {
+		t.Errorf("Nudge(%d) = %+v, %v, want it left sent for the replica that took over", hd.NudgeID, n, err)
+	}
+	h.sim.RateLimit("chat.postEphemeral", 0, 0)
+}

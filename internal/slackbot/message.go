@@ -52,12 +52,19 @@ func (b *Bot) onMessage(ctx context.Context, j job, team string, h Handled, ev *
 		return
 	}
 	b.goPost(ctx, func(ctx context.Context) {
-		if err := post(ctx); err != nil {
+		switch err := post(ctx); {
+		case errors.Is(err, errClaimLost):
+			// Another replica took the event over and posts the nudge.
+			b.m.skipped.WithLabelValues("taken_over").Inc()
+			h.Outcome = "skipped:taken_over"
+			b.done(h)
+			return
+		case err != nil:
 			h.Err = err
 			b.log.Warn("nudge not posted", zap.Int64("nudge_id", h.NudgeID),
 				zap.String("channel_id", ev.Channel), zap.String("user_id", ev.User), zap.Error(err))
 			h.Outcome = string(store.Failed)
-		} else {
+		default:
 			b.m.nudgeDelay.Observe(time.Since(j.received).Seconds())
 		}
 		b.finish(ctx, j, h)
@@ -354,15 +361,19 @@ func (b *Bot) message(ctx context.Context, j *job, team string, h *Handled, ev *
 	blocks := nudgeBlocks(res, ev.Text, id)
 	channel, user, thread, reminder := ev.Channel, ev.User, ev.ThreadTimeStamp, res.Reminder
 	family := string(res.Family)
+	var c *claim
+	if !j.retry.lease.IsZero() {
+		c = &claim{event: eventID, until: j.retry.lease}
+	}
 	return func(ctx context.Context) error {
-		err := b.call(ctx, "chat.postEphemeral", func(ctx context.Context) error {
+		err := b.callClaimed(ctx, "chat.postEphemeral", c, func(ctx context.Context) error {
 			_, err := b.api.PostEphemeralContext(ctx, channel, user,
 				slack.MsgOptionText(reminder, false),
 				slack.MsgOptionBlocks(blocks...),
 				slack.MsgOptionTS(thread))
 			return err
 		})
-		if err != nil {
+		if err != nil && !errors.Is(err, errClaimLost) {
 			// Recorded as sent before the post (its buttons carry the
 			// record's ID); it was not.
 			b.failed(ctx, id, family)

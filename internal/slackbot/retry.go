@@ -18,6 +18,23 @@ const maxRetryAfter = 30 * time.Second
 // 429's Retry-After up to b.retries times. Any other error is final. Final
 // errors are counted by method; the caller logs them (IDs only).
 func (b *Bot) call(ctx context.Context, method string, fn func(context.Context) error) error {
+	return b.callClaimed(ctx, method, nil, fn)
+}
+
+// claim is a job's lease on its event while it posts the event's nudge.
+type claim struct {
+	event string
+	until time.Time
+}
+
+// errClaimLost says another claimant took the event over.
+var errClaimLost = errors.New("the event's lease was taken over by another claimant")
+
+// callClaimed is call for a post made under c, a lease on the event
+// (nil: none): before it waits out a 429 it renews the lease to outlast
+// the wait, so another replica does not take the event over and post the
+// nudge too. When the lease cannot be renewed it gives up.
+func (b *Bot) callClaimed(ctx context.Context, method string, c *claim, fn func(context.Context) error) error {
 	for attempt := 0; ; attempt++ {
 		err := fn(ctx)
 		if err == nil {
@@ -28,8 +45,14 @@ func (b *Bot) call(ctx context.Context, method string, fn func(context.Context) 
 			b.m.apiErrors.WithLabelValues(method).Inc()
 			return fmt.Errorf("%s: %w", method, err)
 		}
-		b.m.apiRetries.WithLabelValues(method).Inc()
 		wait := min(max(rl.RetryAfter, 0), maxRetryAfter)
+		if c != nil {
+			if err := b.renew(ctx, c, wait); err != nil {
+				b.m.apiErrors.WithLabelValues(method).Inc()
+				return fmt.Errorf("%s: before waiting out a 429: %w", method, err)
+			}
+		}
+		b.m.apiRetries.WithLabelValues(method).Inc()
 		b.log.Debug("slack rate limited", zap.String("method", method), zap.Duration("retry_after", wait))
 		t := time.NewTimer(wait)
 		select {
@@ -40,4 +63,20 @@ func (b *Bot) call(ctx context.Context, method string, fn func(context.Context) 
 			return fmt.Errorf("%s: waiting out a 429: %w", method, ctx.Err())
 		}
 	}
+}
+
+// renew extends the lease c to a full lease past a wait.
+func (b *Bot) renew(ctx context.Context, c *claim, wait time.Duration) error {
+	until := b.now().Add(wait + b.lease).Truncate(time.Microsecond)
+	ctx, cancel := context.WithTimeout(ctx, b.storeTimeout)
+	defer cancel()
+	ok, err := b.store.RenewEvent(ctx, c.event, c.until, until)
+	switch {
+	case err != nil:
+		return fmt.Errorf("renew the event's lease: %w", err)
+	case !ok:
+		return errClaimLost
+	}
+	c.until = until
+	return nil
 }

@@ -185,6 +185,12 @@ type Store interface {
 	// it if it is gone): the bot claims an event with a short lease, and
 	// keeps it for a day once the event is dealt with.
 	FinishEvent(ctx context.Context, eventID string, expires time.Time) error
+	// RenewEvent moves the mark of eventID from held, the caller's own
+	// lease, to expires, and reports false when the mark is no longer
+	// held (another caller took the event over, or it is gone): a
+	// claimant about to wait out a long rate limit keeps its claim, so no
+	// other replica takes the event over meanwhile.
+	RenewEvent(ctx context.Context, eventID string, held, expires time.Time) (bool, error)
 
 	// ClaimCooldown atomically checks and takes the cooldown of one agent in
 	// one channel for the event eventID: it reports true, and records now

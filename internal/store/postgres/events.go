@@ -48,6 +48,18 @@ func (s *Store) FinishEvent(ctx context.Context, eventID string, expires time.Ti
 	return nil
 }
 
+// RenewEvent moves eventID's mark from held to expires if it is still
+// held, in one statement.
+func (s *Store) RenewEvent(ctx context.Context, eventID string, held, expires time.Time) (bool, error) {
+	n, err := s.exec(ctx,
+		`UPDATE seen_events SET expires = $1 WHERE event_id = $2 AND expires = $3`,
+		expires, eventID, held)
+	if err != nil {
+		return false, fmt.Errorf("postgres: renew event: %w", err)
+	}
+	return n == 1, nil
+}
+
 // ClaimCooldown takes the agent's cooldown in one statement: the insert,
 // or the update of a mark at least cooldown old (or taken by the same
 // event), changes a row for exactly one of several racing callers.

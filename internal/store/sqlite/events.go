@@ -50,6 +50,22 @@ func (s *Store) FinishEvent(ctx context.Context, eventID string, expires time.Ti
 	return nil
 }
 
+// RenewEvent moves eventID's mark from held to expires if it is still
+// held, in one statement.
+func (s *Store) RenewEvent(ctx context.Context, eventID string, held, expires time.Time) (bool, error) {
+	res, err := s.db.ExecContext(ctx,
+		`UPDATE seen_events SET expires = ? WHERE event_id = ? AND expires = ?`,
+		micros(expires), eventID, micros(held))
+	if err != nil {
+		return false, fmt.Errorf("sqlite: renew event: %w", mapErr(err))
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("sqlite: renew event: %w", mapErr(err))
+	}
+	return n == 1, nil
+}
+
 // ClaimCooldown takes the agent's cooldown in one statement: the insert,
 // or the update of a mark at least cooldown old (or taken by the same
 // event), changes a row for exactly one of several racing callers.

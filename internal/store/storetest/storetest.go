@@ -44,6 +44,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"MarkEventRace", testMarkEventRace},
 		{"MarkEventHeld", testMarkEventHeld},
 		{"FinishEvent", testFinishEvent},
+		{"RenewEvent", testRenewEvent},
 		{"ClaimCooldown", testClaimCooldown},
 		{"ClaimCooldownRace", testClaimCooldownRace},
 		{"ClaimCooldownSameEvent", testClaimCooldownSameEvent},
@@ -532,6 +533,41 @@ func testFinishEvent(t *testing.T, s store.Store) {
 	// An unfinished lease expires and the event can be taken again.
 	if !mark(t, s, "EvLease", base, lease) || !mark(t, s, "EvLease", lease, lease.Add(30*time.Second)) {
 		t.Error("MarkEvent(EvLease) after its lease expired = false, want true")
+	}
+}
+
+// testRenewEvent checks that a claimant can extend its own lease, so a
+// second claimant after the old lease's end still finds the event held,
+// and that a lease another claimant took over (or a mark that is gone)
+// is not renewed.
+func testRenewEvent(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	lease := us(base.Add(30 * time.Second))
+	if !mark(t, s, "EvRenew", base, lease) {
+		t.Fatal("MarkEvent(EvRenew) = false on an empty store")
+	}
+	longer := us(lease.Add(time.Minute))
+	if ok, err := s.RenewEvent(ctx, "EvRenew", lease, longer); err != nil || !ok {
+		t.Fatalf("RenewEvent(own lease) = %v, %v, want true, nil", ok, err)
+	}
+	first, held, err := s.MarkEvent(ctx, "EvRenew", lease.Add(time.Second), lease.Add(time.Hour))
+	if err != nil || first || !held.Equal(longer) {
+		t.Errorf("MarkEvent after the old lease = %v, %v, %v, want false, %v, nil", first, held, err, longer)
+	}
+	// The old lease is no longer what holds it: renewing from it fails.
+	if ok, err := s.RenewEvent(ctx, "EvRenew", lease, longer.Add(time.Minute)); err != nil || ok {
+		t.Errorf("RenewEvent(stale lease) = %v, %v, want false, nil", ok, err)
+	}
+	// Taken over by another claimant once the renewed lease ran out.
+	taken := us(longer.Add(time.Minute))
+	if !mark(t, s, "EvRenew", longer, taken) {
+		t.Fatal("MarkEvent at the renewed lease's end = false, want true")
+	}
+	if ok, err := s.RenewEvent(ctx, "EvRenew", longer, taken.Add(time.Minute)); err != nil || ok {
+		t.Errorf("RenewEvent(lease taken over) = %v, %v, want false, nil", ok, err)
+	}
+	if ok, err := s.RenewEvent(ctx, "EvNever", lease, longer); err != nil || ok {
+		t.Errorf("RenewEvent(no mark) = %v, %v, want false, nil", ok, err)
 	}
 }
 
