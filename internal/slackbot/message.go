@@ -320,21 +320,19 @@ func (b *Bot) message(ctx context.Context, j *job, team string, h *Handled, ev *
 	switch {
 	case set.Shadow:
 		outcome = store.Shadowed
-	case set.Cap > 0:
-		n, err := b.store.CountSent(ctx, team, ev.User, utcMidnight(now))
-		if err != nil {
-			return nil, fmt.Errorf("count sent: %w", err)
-		}
-		if n >= set.Cap {
-			outcome = store.Capped
-		}
-	}
-	if outcome == store.Sent && set.Experiment > 0 && b.random()*100 < float64(set.Experiment) {
+	case set.Experiment > 0 && b.random()*100 < float64(set.Experiment):
 		outcome = store.Withheld
 	}
-
+	// The daily cap counts sent nudges; the store decides it with the
+	// record, so replicas nudging one agent at once cannot overshoot it.
+	// Under the cap, a withheld nudge stays withheld: the experiment's
+	// control group is nudges that would have been sent.
+	limit := set.Cap
+	if set.Shadow {
+		limit = 0
+	}
 	hit, _ := trigger(res)
-	id, err := b.store.RecordNudge(ctx, store.Nudge{
+	id, outcome, err := b.store.RecordCapped(ctx, store.Nudge{
 		Team:      team,
 		Channel:   ev.Channel,
 		User:      ev.User,
@@ -345,7 +343,7 @@ func (b *Bot) message(ctx context.Context, j *job, team string, h *Handled, ev *
 		Score:     res.Score,
 		Outcome:   outcome,
 		At:        now,
-	})
+	}, utcMidnight(now), limit)
 	if err != nil {
 		return nil, fmt.Errorf("record nudge: %w", err)
 	}

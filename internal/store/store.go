@@ -207,14 +207,19 @@ type Store interface {
 	// Escalated) and returns its ID, so a message handled twice counts
 	// once.
 	RecordNudge(ctx context.Context, n Nudge) (int64, error)
+	// RecordCapped is RecordNudge under a daily cap: the record's outcome
+	// is Capped instead of n.Outcome when the agent (n.Team, n.User)
+	// already has limit records with Outcome Sent at or after from, not
+	// counting this message's own; it returns the outcome recorded. The
+	// count and the record are one atomic step: of callers racing for
+	// the agent's last slot, across processes too, one gets it. A limit
+	// of 0 or less caps nothing.
+	RecordCapped(ctx context.Context, n Nudge, from time.Time, limit int) (int64, Outcome, error)
 	// SetOutcome changes the outcome of one record (Failed, when a nudge's
 	// post failed for good), or returns ErrNotFound.
 	SetOutcome(ctx context.Context, id int64, outcome Outcome) error
 	// Nudge returns one record, or ErrNotFound.
 	Nudge(ctx context.Context, id int64) (Nudge, error)
-	// CountSent counts the nudges with Outcome Sent to one agent in the
-	// team at or after from (for the daily cap).
-	CountSent(ctx context.Context, team, user string, from time.Time) (int, error)
 	// ResolveEscalation sets Escalated on every sent or withheld record in
 	// that channel and thread (threadTS "" for the channel itself) that is
 	// still unresolved and at or after since, and returns how many it set.

@@ -6,28 +6,61 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/nudgebot/nudgebot/internal/store"
 )
 
+// recordNudge is the statement of RecordNudge and RecordCapped: $12 > 0
+// records capped instead of n's outcome when the agent has $12 sent
+// nudges at or after $13, other than this message's own record.
+const recordNudge = `INSERT INTO nudges (team, channel, user_id, message_ts, thread_ts, rule_id, family, score, outcome, at, escalated)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8,
+		CASE WHEN $12::int > 0 AND (SELECT count(*) FROM nudges
+			WHERE team = $1 AND user_id = $3 AND outcome = 'sent' AND at >= $13
+			AND NOT (channel = $2 AND message_ts = $4 AND message_ts <> '')) >= $12::int
+		THEN 'capped' ELSE $9 END,
+		$10, $11)
+	ON CONFLICT (team, channel, message_ts) WHERE message_ts <> '' DO UPDATE SET
+		user_id = excluded.user_id, thread_ts = excluded.thread_ts, rule_id = excluded.rule_id,
+		family = excluded.family, score = excluded.score, outcome = excluded.outcome, at = excluded.at
+	RETURNING id, outcome`
+
+func recordArgs(n store.Nudge, from time.Time, limit int) []any {
+	return []any{n.Team, n.Channel, n.User, n.MessageTS, n.ThreadTS, n.RuleID, n.Family, n.Score,
+		string(n.Outcome), n.At, n.Escalated, limit, from}
+}
+
 // RecordNudge stores n and returns its ID; a second record of the same
 // message updates the first.
 func (s *Store) RecordNudge(ctx context.Context, n store.Nudge) (int64, error) {
 	var id int64
-	err := s.queryRow(ctx,
-		`INSERT INTO nudges (team, channel, user_id, message_ts, thread_ts, rule_id, family, score, outcome, at, escalated)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-		ON CONFLICT (team, channel, message_ts) WHERE message_ts <> '' DO UPDATE SET
-			user_id = excluded.user_id, thread_ts = excluded.thread_ts, rule_id = excluded.rule_id,
-			family = excluded.family, score = excluded.score, outcome = excluded.outcome, at = excluded.at
-		RETURNING id`,
-		[]any{n.Team, n.Channel, n.User, n.MessageTS, n.ThreadTS, n.RuleID, n.Family, n.Score,
-			string(n.Outcome), n.At, n.Escalated}, &id)
-	if err != nil {
+	var outcome string
+	if err := s.queryRow(ctx, recordNudge, recordArgs(n, time.Time{}, 0), &id, &outcome); err != nil {
 		return 0, fmt.Errorf("postgres: record nudge: %w", err)
 	}
 	return id, nil
+}
+
+// RecordCapped is RecordNudge with the daily cap: in one transaction
+// that holds a lock on the agent (an advisory lock, so replicas taking
+// the agent's last slot at once queue for it), it counts the agent's
+// sent nudges and records the outcome the count allows.
+func (s *Store) RecordCapped(ctx context.Context, n store.Nudge, from time.Time, limit int) (int64, store.Outcome, error) {
+	var id int64
+	var outcome string
+	err := s.tx(ctx, pgx.TxOptions{}, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1 || '/' || $2, 0))`,
+			n.Team, n.User); err != nil {
+			return err
+		}
+		return tx.QueryRow(ctx, recordNudge, recordArgs(n, from, limit)...).Scan(&id, &outcome)
+	})
+	if err != nil {
+		return 0, "", fmt.Errorf("postgres: record nudge: %w", err)
+	}
+	return id, store.Outcome(outcome), nil
 }
 
 // SetOutcome changes one record's outcome, or returns store.ErrNotFound.
@@ -58,18 +91,6 @@ func (s *Store) Nudge(ctx context.Context, id int64) (store.Nudge, error) {
 	}
 	n.Outcome = store.Outcome(outcome)
 	n.At = utc(n.At)
-	return n, nil
-}
-
-// CountSent counts the sent nudges to user at or after from.
-func (s *Store) CountSent(ctx context.Context, team, user string, from time.Time) (int, error) {
-	var n int
-	err := s.queryRow(ctx,
-		`SELECT count(*) FROM nudges WHERE team = $1 AND user_id = $2 AND outcome = 'sent' AND at >= $3`,
-		[]any{team, user, from}, &n)
-	if err != nil {
-		return 0, fmt.Errorf("postgres: count sent: %w", err)
-	}
 	return n, nil
 }
 

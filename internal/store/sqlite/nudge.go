@@ -10,23 +10,53 @@ import (
 	"github.com/nudgebot/nudgebot/internal/store"
 )
 
+// recordNudge is the statement of RecordNudge and RecordCapped: a limit
+// (?12) above 0 records capped instead of n's outcome when the agent has
+// that many sent nudges at or after ?13, other than this message's own
+// record.
+const recordNudge = `INSERT INTO nudges (team, channel, user_id, message_ts, thread_ts, rule_id, family, score, outcome, at, escalated)
+	VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,
+		CASE WHEN ?12 > 0 AND (SELECT count(*) FROM nudges
+			WHERE team = ?1 AND user_id = ?3 AND outcome = 'sent' AND at >= ?13
+			AND NOT (channel = ?2 AND message_ts = ?4 AND message_ts <> '')) >= ?12
+		THEN 'capped' ELSE ?9 END,
+		?10, ?11)
+	ON CONFLICT (team, channel, message_ts) WHERE message_ts <> '' DO UPDATE SET
+		user_id = excluded.user_id, thread_ts = excluded.thread_ts, rule_id = excluded.rule_id,
+		family = excluded.family, score = excluded.score, outcome = excluded.outcome, at = excluded.at
+	RETURNING id, outcome`
+
+func recordArgs(n store.Nudge, from time.Time, limit int) []any {
+	return []any{n.Team, n.Channel, n.User, n.MessageTS, n.ThreadTS, n.RuleID, n.Family, n.Score,
+		string(n.Outcome), micros(n.At), nullBool(n.Escalated), limit, micros(from)}
+}
+
 // RecordNudge stores n and returns its ID; a second record of the same
 // message updates the first.
 func (s *Store) RecordNudge(ctx context.Context, n store.Nudge) (int64, error) {
 	var id int64
-	err := s.db.QueryRowContext(ctx,
-		`INSERT INTO nudges (team, channel, user_id, message_ts, thread_ts, rule_id, family, score, outcome, at, escalated)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (team, channel, message_ts) WHERE message_ts <> '' DO UPDATE SET
-			user_id = excluded.user_id, thread_ts = excluded.thread_ts, rule_id = excluded.rule_id,
-			family = excluded.family, score = excluded.score, outcome = excluded.outcome, at = excluded.at
-		RETURNING id`,
-		n.Team, n.Channel, n.User, n.MessageTS, n.ThreadTS, n.RuleID, n.Family, n.Score,
-		string(n.Outcome), micros(n.At), nullBool(n.Escalated)).Scan(&id)
+	var outcome string
+	err := s.db.QueryRowContext(ctx, recordNudge, recordArgs(n, time.Time{}, 0)...).Scan(&id, &outcome)
 	if err != nil {
 		return 0, fmt.Errorf("sqlite: record nudge: %w", mapErr(err))
 	}
 	return id, nil
+}
+
+// RecordCapped is RecordNudge with the daily cap, counted and recorded
+// in one transaction that takes the write lock at its start
+// (_txlock=immediate), so of callers taking the agent's last slot at
+// once, one gets it.
+func (s *Store) RecordCapped(ctx context.Context, n store.Nudge, from time.Time, limit int) (int64, store.Outcome, error) {
+	var id int64
+	var outcome string
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		return tx.QueryRowContext(ctx, recordNudge, recordArgs(n, from, limit)...).Scan(&id, &outcome)
+	})
+	if err != nil {
+		return 0, "", fmt.Errorf("sqlite: record nudge: %w", err)
+	}
+	return id, store.Outcome(outcome), nil
 }
 
 // SetOutcome changes one record's outcome, or returns store.ErrNotFound.
@@ -67,18 +97,6 @@ func (s *Store) Nudge(ctx context.Context, id int64) (store.Nudge, error) {
 	n.At = fromMicros(at)
 	if esc.Valid {
 		n.Escalated = &esc.Bool
-	}
-	return n, nil
-}
-
-// CountSent counts the sent nudges to user at or after from.
-func (s *Store) CountSent(ctx context.Context, team, user string, from time.Time) (int, error) {
-	var n int
-	err := s.db.QueryRowContext(ctx,
-		`SELECT count(*) FROM nudges WHERE team = ? AND user_id = ? AND outcome = 'sent' AND at >= ?`,
-		team, user, micros(from)).Scan(&n)
-	if err != nil {
-		return 0, fmt.Errorf("sqlite: count sent: %w", mapErr(err))
 	}
 	return n, nil
 }

@@ -51,9 +51,10 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"NudgeRoundTrip", testNudgeRoundTrip},
 		{"RecordNudgeOncePerMessage", testRecordNudgeOncePerMessage},
 		{"RecordNudgeRace", testRecordNudgeRace},
+		{"RecordCapped", testRecordCapped},
+		{"RecordCappedRace", testRecordCappedRace},
 		{"SetOutcome", testSetOutcome},
 		{"NudgeNotFound", testNudgeNotFound},
-		{"CountSent", testCountSent},
 		{"ResolveEscalation", testResolveEscalation},
 		{"Feedback", testFeedback},
 		{"Stats", testStats},
@@ -655,6 +656,87 @@ func testRecordNudgeRace(t *testing.T, s store.Store) {
 	}
 }
 
+// testRecordCapped checks the daily cap's count: sent records of the
+// agent since from count, other outcomes, other agents, earlier records
+// and the message's own record do not.
+func testRecordCapped(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	day := base.Add(-time.Hour)
+	rec := func(ts, channel, user string, want store.Outcome, limit int) store.Outcome {
+		t.Helper()
+		n := store.Nudge{Team: "T1", Channel: channel, User: user, MessageTS: ts, Family: "repeat", Outcome: want, At: base}
+		id, got, err := s.RecordCapped(ctx, n, day, limit)
+		if err != nil {
+			t.Fatalf("RecordCapped(%s) = %v", ts, err)
+		}
+		if stored := mustNudge(t, s, id).Outcome; stored != got {
+			t.Fatalf("RecordCapped(%s) returned %q, stored %q", ts, got, stored)
+		}
+		return got
+	}
+	// Not counted: yesterday's, another agent's, a shadowed one, a failed one.
+	mustRecord(t, s, store.Nudge{Team: "T1", Channel: "C1", User: "U1", MessageTS: "1.1", Outcome: store.Sent, At: day.Add(-time.Second)})
+	mustRecord(t, s, store.Nudge{Team: "T1", Channel: "C1", User: "U2", MessageTS: "1.2", Outcome: store.Sent, At: base})
+	mustRecord(t, s, store.Nudge{Team: "T1", Channel: "C1", User: "U1", MessageTS: "1.3", Outcome: store.Shadowed, At: base})
+	mustRecord(t, s, store.Nudge{Team: "T1", Channel: "C1", User: "U1", MessageTS: "1.4", Outcome: store.Failed, At: base})
+	mustRecord(t, s, store.Nudge{Team: "T2", Channel: "C1", User: "U1", MessageTS: "1.5", Outcome: store.Sent, At: base})
+	if got := rec("2.1", "C1", "U1", store.Sent, 2); got != store.Sent {
+		t.Errorf("first of a cap of 2 = %q, want sent", got)
+	}
+	if got := rec("2.2", "C2", "U1", store.Withheld, 2); got != store.Withheld {
+		t.Errorf("withheld under the cap = %q, want withheld (it is not sent, so it does not count)", got)
+	}
+	if got := rec("2.3", "C2", "U1", store.Sent, 2); got != store.Sent {
+		t.Errorf("second of a cap of 2 = %q, want sent", got)
+	}
+	if got := rec("2.4", "C1", "U1", store.Sent, 2); got != store.Capped {
+		t.Errorf("third of a cap of 2 = %q, want capped", got)
+	}
+	if got := rec("2.5", "C1", "U1", store.Withheld, 2); got != store.Capped {
+		t.Errorf("withheld past the cap = %q, want capped", got)
+	}
+	// A retry of a message already recorded as sent is not capped by itself.
+	if got := rec("2.3", "C2", "U1", store.Sent, 2); got != store.Sent {
+		t.Errorf("the same message again = %q, want sent", got)
+	}
+	if got := rec("2.6", "C1", "U1", store.Sent, 0); got != store.Sent {
+		t.Errorf("limit 0 = %q, want sent (no cap)", got)
+	}
+	// The day starts at from: a record at from counts, one just before
+	// does not.
+	mustRecord(t, s, store.Nudge{Team: "T1", Channel: "C1", User: "U3", MessageTS: "3.1", Outcome: store.Sent, At: day})
+	mustRecord(t, s, store.Nudge{Team: "T1", Channel: "C1", User: "U4", MessageTS: "3.2", Outcome: store.Sent,
+		At: day.Add(-time.Microsecond)})
+	if got := rec("3.3", "C1", "U3", store.Sent, 1); got != store.Capped {
+		t.Errorf("after a sent nudge at from, cap 1 = %q, want capped", got)
+	}
+	if got := rec("3.4", "C1", "U4", store.Sent, 1); got != store.Sent {
+		t.Errorf("after a sent nudge just before from, cap 1 = %q, want sent", got)
+	}
+}
+
+// testRecordCappedRace races agents' messages in different channels for
+// the last slots of a cap: exactly the cap's worth are sent.
+func testRecordCappedRace(t *testing.T, s store.Store) {
+	const limit, n = 3, 12
+	var (
+		mu sync.Mutex
+		k  int
+	)
+	sent := race(t, n, func() (bool, error) {
+		mu.Lock()
+		k++
+		ts := fmt.Sprintf("1700000000.%06d", k)
+		mu.Unlock()
+		nd := store.Nudge{Team: "T1", Channel: "C" + ts[len(ts)-2:], User: "U1", MessageTS: ts, Outcome: store.Sent, At: base}
+		_, got, err := s.RecordCapped(context.Background(), nd, base.Add(-time.Hour), limit)
+		return got == store.Sent, err
+	})
+	if sent != limit {
+		t.Errorf("%d racing RecordCapped with a cap of %d sent %d", n, limit, sent)
+	}
+}
+
 func testSetOutcome(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	n := store.Nudge{Team: "T1", Channel: "C1", User: "U1", MessageTS: "1700000000.000100",
@@ -678,9 +760,6 @@ func testSetOutcome(t *testing.T, s store.Store) {
 	if st.Sent != 1 || st.Failed != 1 || st.Agents != 1 || st.Nudged.Messages != 1 {
 		t.Errorf("Stats() = sent %d, failed %d, agents %d, nudged %d; want 1, 1, 1, 1",
 			st.Sent, st.Failed, st.Agents, st.Nudged.Messages)
-	}
-	if got, err := s.CountSent(ctx, "T1", "U1", base.Add(-time.Hour)); err != nil || got != 1 {
-		t.Errorf("CountSent() = %d, %v, want 1 (a failed post is not sent)", got, err)
 	}
 }
 
@@ -751,47 +830,6 @@ func testNudgeNotFound(t *testing.T, s store.Store) {
 	id := mustRecord(t, s, store.Nudge{Team: "T1", Channel: "C1", User: "U1", Outcome: store.Sent, At: base})
 	if _, err := s.Nudge(t.Context(), id+1000); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("Nudge(%d) = %v, want ErrNotFound", id+1000, err)
-	}
-}
-
-func testCountSent(t *testing.T, s store.Store) {
-	day := base.Truncate(24 * time.Hour)
-	for _, n := range []store.Nudge{
-		{Team: "T1", User: "U1", Outcome: store.Sent, At: day},                        // at from: counted
-		{Team: "T1", User: "U1", Outcome: store.Sent, At: base},                       // counted
-		{Team: "T1", User: "U1", Channel: "C2", Outcome: store.Sent, At: base},        // other channel: counted
-		{Team: "T1", User: "U1", Outcome: store.Sent, At: day.Add(-time.Microsecond)}, // before from
-		{Team: "T1", User: "U1", Outcome: store.Shadowed, At: base},
-		{Team: "T1", User: "U1", Outcome: store.Withheld, At: base},
-		{Team: "T1", User: "U1", Outcome: store.Capped, At: base},
-		{Team: "T1", User: "U2", Outcome: store.Sent, At: base},
-		{Team: "T2", User: "U1", Outcome: store.Sent, At: base},
-	} {
-		if n.Channel == "" {
-			n.Channel = "C1"
-		}
-		mustRecord(t, s, n)
-	}
-	tests := []struct {
-		team, user string
-		from       time.Time
-		want       int
-	}{
-		{"T1", "U1", day, 3},
-		{"T1", "U1", day.Add(-time.Hour), 4},
-		{"T1", "U1", base.Add(time.Microsecond), 0},
-		{"T1", "U2", day, 1},
-		{"T2", "U1", day, 1},
-		{"T1", "U9", day, 0},
-	}
-	for _, tt := range tests {
-		got, err := s.CountSent(t.Context(), tt.team, tt.user, tt.from)
-		if err != nil {
-			t.Fatalf("CountSent(%q, %q, %v) = %v", tt.team, tt.user, tt.from, err)
-		}
-		if got != tt.want {
-			t.Errorf("CountSent(%q, %q, %v) = %d, want %d", tt.team, tt.user, tt.from, got, tt.want)
-		}
 	}
 }
 
