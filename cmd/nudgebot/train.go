@@ -31,9 +31,9 @@ func cmdTrain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.IntVar(&cfg.Epochs, "epochs", 0, "passes over the examples (default 30)")
 	fs.Float64Var(&cfg.L2, "l2", 0, "L2 regularisation (default 1e-3)")
 	fs.IntVar(&cfg.MinCount, "min-count", 0, "drop features seen in fewer examples (default 1: keep all)")
-	fs.Float64Var(&cfg.Gain, "gain", 0, "blend: weight of the rules' score (default 5; gain, center and shift all 0 mean the defaults)")
-	fs.Float64Var(&cfg.Center, "center", 0, "blend: rules' score that neither lifts nor lowers (default 0.3)")
-	fs.Float64Var(&cfg.Shift, "shift", 0, "blend: added to the blended logit (default -1)")
+	fs.Float64Var(&cfg.Gain, "gain", score.DefaultGain, "blend: weight of the rules' score")
+	fs.Float64Var(&cfg.Center, "center", score.DefaultCenter, "blend: rules' score that neither lifts nor lowers")
+	fs.Float64Var(&cfg.Shift, "shift", score.DefaultShift, "blend: added to the blended logit")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: nudgebot train [--out FILE] [--cv] [--validate FILE.jsonl]... [--list FILE] CORPUS.jsonl...")
 		fmt.Fprintln(fs.Output(), "Learns the scorer's model from labeled corpora (the format eval reads).")

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/nudgebot/nudgebot/internal/score"
 )
 
 // toyCorpus writes a corpus of made-up words no rule knows: "zorp" lines
@@ -81,5 +83,26 @@ func TestTrainErrors(t *testing.T) {
 		if code != tt.code || !strings.Contains(errs, tt.want) {
 			t.Errorf("%v: exit %d stderr %q, want exit %d and %q", tt.args, code, errs, tt.code, tt.want)
 		}
+	}
+}
+
+// TestTrainBlendFlags: a blend flag given alone keeps the others' defaults.
+func TestTrainBlendFlags(t *testing.T) {
+	a := toyCorpus(t, "a", 10)
+	out := filepath.Join(t.TempDir(), "m.txt")
+	if code, _, errs := runScoring(t, "", "train", "--shift", "-1.5", "--out", out, a); code != exitOK {
+		t.Fatalf("train --shift: exit %d err %q", code, errs)
+	}
+	f, err := os.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	m, err := score.LoadModel(f, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gain, center, shift := m.Blend(); gain != score.DefaultGain || center != score.DefaultCenter || shift != -1.5 {
+		t.Errorf("Blend() = %v, %v, %v, want %v, %v, -1.5", gain, center, shift, score.DefaultGain, score.DefaultCenter)
 	}
 }

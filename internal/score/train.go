@@ -29,6 +29,13 @@ type TrainConfig struct {
 	Gain, Center, Shift float64
 }
 
+// The blend's defaults (see TrainConfig).
+const (
+	DefaultGain   = 5
+	DefaultCenter = 0.3
+	DefaultShift  = -1
+)
+
 func (c TrainConfig) withDefaults() TrainConfig {
 	if c.Epochs == 0 {
 		c.Epochs = 30
@@ -40,7 +47,7 @@ func (c TrainConfig) withDefaults() TrainConfig {
 		c.Rate = 0.5
 	}
 	if c.Gain == 0 && c.Center == 0 && c.Shift == 0 {
-		c.Gain, c.Center, c.Shift = 5, 0.3, -1
+		c.Gain, c.Center, c.Shift = DefaultGain, DefaultCenter, DefaultShift
 	}
 	return c
 }
