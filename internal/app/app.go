@@ -130,6 +130,8 @@ func New(ctx context.Context, cfg Config, log *zap.Logger, opts Options) (_ *App
 		DrainTimeout:  opts.DrainTimeout,
 		SocketOptions: opts.SocketOptions,
 		Observe:       opts.Observe,
+		// Replies may go where the Web API is (a simulator, a proxy).
+		ResponseOrigins: []string{cfg.APIURL},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("app: %w", err)

@@ -87,6 +87,13 @@ type Options struct {
 	// HTTPClient posts to response_url (default: a client with a 10s
 	// timeout).
 	HTTPClient *http.Client
+	// ResponseOrigins are the origins ("https://host[:port]") a
+	// response_url may point at besides Slack's own hooks hosts
+	// (https://hooks.slack.com, https://hooks.slack-gov.com): the app
+	// adds its API URL's, so a simulator or proxy works. A reply whose
+	// response_url points elsewhere is not posted, so a payload cannot
+	// make the bot send its reply to another server.
+	ResponseOrigins []string
 	// SocketOptions are passed to socketmode.New.
 	SocketOptions []socketmode.Option
 	// Observe, when set, is called once each event has been dealt with
@@ -141,6 +148,7 @@ type Bot struct {
 	retries  int
 	drain    time.Duration
 	http     *http.Client
+	origins  map[string]bool // where a response_url may point (responseOrigins)
 	sockOpts []socketmode.Option
 	observe  func(Handled)
 	nworkers int
@@ -188,6 +196,7 @@ func New(ctx context.Context, opts Options) (*Bot, error) {
 		retries:  opts.Retries,
 		drain:    opts.DrainTimeout,
 		http:     opts.HTTPClient,
+		origins:  responseOrigins(opts.ResponseOrigins),
 		sockOpts: opts.SocketOptions,
 		observe:  opts.Observe,
 		nworkers: opts.Workers,

@@ -3,7 +3,11 @@ package slackbot
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net"
+	neturl "net/url"
 	"strconv"
+	"strings"
 
 	"github.com/nudgebot/nudgebot/internal/store"
 	"github.com/slack-go/slack"
@@ -67,9 +71,55 @@ func (b *Bot) onInteraction(ctx context.Context, h Handled, cb slack.Interaction
 	})
 }
 
-// respond posts msg to a response_url, retrying 429s like any Web API call.
+// respond posts msg to a response_url, retrying 429s like any Web API
+// call, when the URL points at Slack (or Options.ResponseOrigins).
 func (b *Bot) respond(ctx context.Context, url string, msg *slack.WebhookMessage) error {
+	if o := origin(url); !b.origins[o] {
+		b.m.apiErrors.WithLabelValues("response_url").Inc()
+		return fmt.Errorf("response_url: %w: %q", errForeignResponseURL, o)
+	}
 	return b.call(ctx, "response_url", func(ctx context.Context) error {
 		return slack.PostWebhookCustomHTTPContext(ctx, url, b.http, msg)
 	})
+}
+
+// errForeignResponseURL says a response_url points at neither Slack nor
+// an origin in Options.ResponseOrigins.
+var errForeignResponseURL = errors.New("not a Slack origin")
+
+// slackHooks are the origins Slack's response_urls point at.
+var slackHooks = []string{"https://hooks.slack.com", "https://hooks.slack-gov.com"}
+
+// responseOrigins is the set of origins a response_url may point at:
+// Slack's and extra.
+func responseOrigins(extra []string) map[string]bool {
+	m := make(map[string]bool, len(slackHooks)+len(extra))
+	for _, o := range slackHooks {
+		m[o] = true
+	}
+	for _, o := range extra {
+		m[origin(o)] = true
+	}
+	return m
+}
+
+// origin returns "scheme://host[:port]" of a URL, lowercased, without a
+// default port; "" when it has no http(s) scheme or no host, or carries
+// user info.
+func origin(raw string) string {
+	u, err := neturl.Parse(raw)
+	if err != nil || u.User != nil || u.Host == "" {
+		return ""
+	}
+	scheme, host, port := strings.ToLower(u.Scheme), strings.ToLower(u.Hostname()), u.Port()
+	if scheme != "https" && scheme != "http" {
+		return ""
+	}
+	if port == "" || scheme == "https" && port == "443" || scheme == "http" && port == "80" {
+		if strings.Contains(host, ":") { // IPv6
+			host = "[" + host + "]"
+		}
+		return scheme + "://" + host
+	}
+	return scheme + "://" + net.JoinHostPort(host, port)
 }

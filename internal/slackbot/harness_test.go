@@ -127,6 +127,8 @@ func start(t *testing.T, edit ...func(*slackbot.Options)) *harness {
 		Defaults:   slackbot.Defaults{Threshold: 0.6, Cooldown: 10 * time.Minute},
 		Now:        h.clock.Now,
 		Observe:    h.obs.observe,
+		// The sim's response_urls are on its own origin.
+		ResponseOrigins: []string{sim.URL()},
 	}
 	for _, e := range edit {
 		e(&opts)

@@ -45,6 +45,8 @@ func BenchmarkSlashReply(b *testing.B) {
 		Log:      zap.NewNop(),
 		Defaults: slackbot.Defaults{Threshold: 0.6, Cooldown: 10 * time.Minute},
 		Managers: []string{manager},
+		// The sim's response_urls are on its own origin.
+		ResponseOrigins: []string{sim.URL()},
 	})
 	if err != nil {
 		b.Fatal(err)

@@ -3,6 +3,8 @@ package slackbot_test
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -635,4 +637,23 @@ func TestSlashHelp(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestSlashForeignResponseURL: a slash command whose response_url points
+// at neither Slack nor the API's origin gets no reply there.
+func TestSlashForeignResponseURL(t *testing.T) {
+	var hits atomic.Int32
+	foreign := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
+	defer foreign.Close()
+	h := start(t)
+	d := h.sim.SlashCommand(slacksim.Slash{User: manager, Channel: support, Text: "help", ResponseURL: foreign.URL + "/commands/x"})
+	hd := h.obs.one(t, d.EnvelopeIDs[0])
+	if hd.Err == nil || !strings.Contains(hd.Err.Error(), "not a Slack origin") {
+		t.Errorf("reply to a foreign response_url: %+v, want an error saying it is not Slack's", hd)
+	}
+	if n := hits.Load(); n != 0 {
+		t.Errorf("the foreign server got %d requests, want 0", n)
+	}
+	// The sim's own response_url, on the API's origin, still works.
+	says(t, h.slash(manager, support, "help"), "/nudge")
 }

@@ -232,6 +232,9 @@ type Slash struct {
 	Command string
 	Text    string
 	To      Target
+	// ResponseURL, when set, is sent instead of one on the sim (a forged
+	// payload pointing elsewhere).
+	ResponseURL string
 }
 
 // SlashCommand delivers a slash_commands envelope with the fields Slack
@@ -251,7 +254,10 @@ func (s *Sim) SlashCommand(c Slash) Delivery {
 		chName = ch.Name
 	}
 	s.mu.Unlock()
-	respURL := s.newResponseURL("commands", "slash_commands", c.Channel, c.User)
+	respURL := c.ResponseURL
+	if respURL == "" {
+		respURL = s.newResponseURL("commands", "slash_commands", c.Channel, c.User)
+	}
 	trigger := s.nextTrigger()
 	payload, _ := json.Marshal(map[string]any{
 		"token":                 "slacksim-verification-token",
