@@ -522,12 +522,15 @@ func (b *Bot) handle(ctx context.Context, j job) {
 	}
 	switch d := j.ev.Data.(type) {
 	case slackevents.EventsAPIEvent:
-		team, eventID := d.TeamID, ""
+		// Settings, snoozes and records belong to the bot's own workspace
+		// (auth.test), as for /nudge: in a Slack Connect channel another
+		// workspace created, the envelope's team_id is that workspace's.
+		team, eventID := b.self.TeamID, ""
 		if cb, ok := d.Data.(*slackevents.EventsAPICallbackEvent); ok {
 			eventID = cb.EventID
 		}
 		if team == "" {
-			team = b.self.TeamID
+			team = d.TeamID
 		}
 		h := Handled{EnvelopeID: envelope, EventID: eventID, Kind: j.kind}
 		switch in := d.InnerEvent.Data.(type) {

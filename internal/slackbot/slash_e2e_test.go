@@ -657,3 +657,29 @@ func TestSlashForeignResponseURL(t *testing.T) {
 	// The sim's own response_url, on the API's origin, still works.
 	says(t, h.slash(manager, support, "help"), "/nudge")
 }
+
+// TestSlackConnectHostedByCustomer: in a shared channel the customer's
+// workspace created, Slack puts that workspace in the envelope's team_id;
+// the bot still keeps settings, snoozes and records under its own, so
+// /nudge off there holds and stats count the channel's nudges.
+func TestSlackConnectHostedByCustomer(t *testing.T) {
+	h := startSlash(t, func(o *slackbot.Options) { o.Defaults.Cooldown = 0 })
+	const hosted = "CHOSTED"
+	h.sim.AddChannel(slacksim.Channel{ID: hosted, Name: "acme-shared", IsExtShared: true, HostTeamID: otherTeam,
+		Members: []string{h.sim.BotUserID, agent, manager, customer}})
+	says(t, h.slash(manager, hosted, "off"), "Watching is now *off*")
+	if _, hd := h.post(slacksim.Msg{Channel: hosted, User: agent, Text: argue}); hd.Outcome != "skipped:channel_off" {
+		t.Fatalf("after /nudge off in a customer-hosted channel: %+v, want skipped:channel_off", hd)
+	}
+	says(t, h.slash(manager, hosted, "on"), "Watching is now *on*")
+	if _, hd := h.post(slacksim.Msg{Channel: hosted, User: agent, Text: argue}); hd.Outcome != string(store.Sent) {
+		t.Fatalf("after /nudge on: %+v, want sent", hd)
+	}
+	st, err := h.store.Stats(h.ctx(), store.Since{Team: h.sim.TeamID, From: h.clock.Now().Add(-time.Hour), To: h.clock.Now().Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Sent != 1 {
+		t.Errorf("Stats(our team).Sent = %d, want 1: the nudge was recorded under another workspace", st.Sent)
+	}
+}

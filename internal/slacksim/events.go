@@ -71,9 +71,9 @@ func (s *Sim) Post(m Msg) Delivery {
 	if m.Subtype == "message_changed" || m.Subtype == "message_deleted" {
 		eventTS = s.nextTSLocked()
 	}
-	chType, extShared := "channel", false
+	chType, extShared, host := "channel", false, ""
 	if ch, ok := s.channels[m.Channel]; ok {
-		chType, extShared = ch.channelType(), ch.IsExtShared
+		chType, extShared, host = ch.channelType(), ch.IsExtShared, ch.HostTeamID
 	}
 	userTeam := s.TeamID
 	if u, ok := s.users[m.User]; ok {
@@ -135,7 +135,7 @@ func (s *Sim) Post(m Msg) Delivery {
 	ev["channel_type"] = chType
 	ev["event_ts"] = eventTS
 
-	d := s.sendEvent(ev, extShared, m.EventOpts)
+	d := s.sendEvent(ev, extShared, host, m.EventOpts)
 	d.TS = ts
 	return d
 }
@@ -145,9 +145,9 @@ func (s *Sim) Post(m Msg) Delivery {
 func (s *Sim) MemberJoined(channel, user, inviter string, o EventOpts) Delivery {
 	s.Join(channel, user)
 	s.mu.Lock()
-	chType, extShared := "C", false
+	chType, extShared, host := "C", false, ""
 	if ch, ok := s.channels[channel]; ok {
-		extShared = ch.IsExtShared
+		extShared, host = ch.IsExtShared, ch.HostTeamID
 		if ch.IsPrivate {
 			chType = "G"
 		}
@@ -165,7 +165,7 @@ func (s *Sim) MemberJoined(channel, user, inviter string, o EventOpts) Delivery 
 	if inviter != "" {
 		ev["inviter"] = inviter
 	}
-	return s.sendEvent(ev, extShared, o)
+	return s.sendEvent(ev, extShared, host, o)
 }
 
 // AppHomeOpened delivers app_home_opened for user's Home tab.
@@ -177,7 +177,7 @@ func (s *Sim) AppHomeOpened(user string, o EventOpts) Delivery {
 		"tab":      "home",
 		"event_ts": s.NextTS(),
 	}
-	return s.sendEvent(ev, false, o)
+	return s.sendEvent(ev, false, "", o)
 }
 
 // SendEvent delivers any inner event (it must have a "type") wrapped in an
@@ -186,10 +186,15 @@ func (s *Sim) SendEvent(inner map[string]any, o EventOpts) Delivery {
 	if _, ok := inner["event_ts"]; !ok {
 		inner["event_ts"] = s.NextTS()
 	}
-	return s.sendEvent(inner, false, o)
+	return s.sendEvent(inner, false, "", o)
 }
 
-func (s *Sim) sendEvent(inner map[string]any, extShared bool, o EventOpts) Delivery {
+// sendEvent wraps inner in an event_callback envelope; host, when set, is
+// the envelope's team_id (a shared channel's creator).
+func (s *Sim) sendEvent(inner map[string]any, extShared bool, host string, o EventOpts) Delivery {
+	if host == "" {
+		host = s.TeamID
+	}
 	eventID := o.EventID
 	if eventID == "" {
 		eventID = s.nextID("Ev0SIM")
@@ -197,7 +202,7 @@ func (s *Sim) sendEvent(inner map[string]any, extShared bool, o EventOpts) Deliv
 	typ, _ := inner["type"].(string)
 	outer := map[string]any{
 		"token":      "slacksim-verification-token",
-		"team_id":    s.TeamID,
+		"team_id":    host,
 		"api_app_id": s.AppID,
 		"event":      inner,
 		"type":       "event_callback",

@@ -111,6 +111,10 @@ type Channel struct {
 	IsIM        bool
 	IsMpIM      bool
 	IsExtShared bool
+	// HostTeamID is the workspace that created a shared channel (default:
+	// the sim's). Slack puts it, not the receiving workspace, in the
+	// envelope's team_id; authorizations[0].team_id stays the sim's.
+	HostTeamID string
 	// Members are user IDs. The bot must be listed to be "in" the channel.
 	Members []string
 }
