@@ -45,7 +45,7 @@ func TestScoreText(t *testing.T) {
 }
 
 func TestScoreJSON(t *testing.T) {
-	text := "<@U1> you're wrong, it renews on the 1st."
+	text := "<@U1> you're wrong, it doesn't work that way."
 	// Flags may come after the text too.
 	for _, args := range [][]string{{"score", "--json", text}, {"score", text, "--json"}} {
 		code, out, errs := runScoring(t, "", args...)
