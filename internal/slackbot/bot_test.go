@@ -605,3 +605,30 @@ func TestCustomerContext(t *testing.T) {
 		t.Errorf("denial in another channel: %q, want scored", hd.Outcome)
 	}
 }
+
+// TestMetricsPresentAtStart: the series an alert reads exist, at 0,
+// before anything has counted.
+func TestMetricsPresentAtStart(t *testing.T) {
+	h := start(t)
+	mfs, err := h.reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	have := map[string]bool{}
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				have[mf.GetName()+"{"+l.GetValue()+"}"] = true
+			}
+		}
+	}
+	for _, want := range []string{
+		"nudgebot_feedback_total{helpful}", "nudgebot_feedback_total{not_helpful}",
+		"nudgebot_slack_api_errors_total{chat.postEphemeral}", "nudgebot_slack_api_retries_total{chat.postEphemeral}",
+		"nudgebot_slack_api_errors_total{users.info}", "nudgebot_slack_api_errors_total{response_url}",
+	} {
+		if !have[want] {
+			t.Errorf("no series %s at start", want)
+		}
+	}
+}

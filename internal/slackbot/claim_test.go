@@ -115,6 +115,9 @@ func TestPostFailedIsRecorded(t *testing.T) {
 	if got := h.metric("nudgebot_nudges_total", map[string]string{"outcome": "failed"}); got != 1 {
 		t.Errorf("nudgebot_nudges_total{outcome=failed} = %v, want 1", got)
 	}
+	if got := h.metric("nudgebot_nudges_total", map[string]string{"outcome": "sent"}); got != 0 {
+		t.Errorf("nudgebot_nudges_total{outcome=sent} = %v, want 0: the post failed", got)
+	}
 }
 
 // pgBehindProxy opens a PostgreSQL store in a fresh schema, through a

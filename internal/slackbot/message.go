@@ -348,7 +348,9 @@ func (b *Bot) message(ctx context.Context, j *job, team string, h *Handled, ev *
 		return nil, fmt.Errorf("record nudge: %w", err)
 	}
 	h.Outcome, h.NudgeID = string(outcome), id
-	b.m.nudges.WithLabelValues(string(res.Family), string(outcome)).Inc()
+	if outcome != store.Sent { // a sent one counts once it is posted (or failed)
+		b.m.nudges.WithLabelValues(string(res.Family), string(outcome)).Inc()
+	}
 	b.log.Info("nudge", zap.String("outcome", string(outcome)), zap.Int64("nudge_id", id),
 		zap.String("event_id", h.EventID), zap.String("channel_id", ev.Channel), zap.String("user_id", ev.User),
 		zap.String("rule", hit.RuleID), zap.Float64("score", res.Score))
@@ -371,7 +373,10 @@ func (b *Bot) message(ctx context.Context, j *job, team string, h *Handled, ev *
 				slack.MsgOptionTS(thread))
 			return err
 		})
-		if err != nil && !errors.Is(err, errClaimLost) {
+		switch {
+		case err == nil:
+			b.m.nudges.WithLabelValues(family, string(store.Sent)).Inc()
+		case !errors.Is(err, errClaimLost): // else the replica that took it over counts it
 			// Recorded as sent before the post (its buttons carry the
 			// record's ID); it was not.
 			b.failed(ctx, id, family)

@@ -106,5 +106,18 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			return nil, err
 		}
 	}
+	// The series a dashboard or an alert reads are there from the start,
+	// at 0, not only once something first counts.
+	for _, a := range []string{"helpful", "not_helpful"} {
+		m.feedback.WithLabelValues(a)
+	}
+	for _, method := range apiMethods {
+		m.apiErrors.WithLabelValues(method)
+		m.apiRetries.WithLabelValues(method)
+	}
 	return m, nil
 }
+
+// apiMethods are the Slack calls the bot makes, by the name its metrics
+// give them.
+var apiMethods = []string{"auth.test", "chat.postEphemeral", "users.info", "views.publish", "response_url"}
