@@ -632,3 +632,25 @@ func TestMetricsPresentAtStart(t *testing.T) {
 		}
 	}
 }
+
+// TestRateLimitTooLong: a 429 asking for longer than the bot waits is
+// final at once; the bot does not retry before Slack's Retry-After.
+func TestRateLimitTooLong(t *testing.T) {
+	h := start(t)
+	h.sim.RateLimit("chat.postEphemeral", 1, time.Minute)
+	begin := time.Now()
+	_, hd := h.post(slacksim.Msg{Channel: support, User: agent, Text: argue})
+	var rl *slack.RateLimitedError
+	if hd.Outcome != string(store.Failed) || !errors.As(hd.Err, &rl) || rl.RetryAfter != time.Minute {
+		t.Fatalf("%+v, want failed with the minute-long RateLimitedError", hd)
+	}
+	if took := time.Since(begin); took > 10*time.Second {
+		t.Errorf("gave up after %v, want at once", took)
+	}
+	if n := len(h.sim.Calls("chat.postEphemeral")); n != 1 {
+		t.Errorf("%d chat.postEphemeral calls, want 1 (no retry before Retry-After)", n)
+	}
+	if got := h.metric("nudgebot_slack_api_retries_total", map[string]string{"method": "chat.postEphemeral"}); got != 0 {
+		t.Errorf("retries = %v, want 0", got)
+	}
+}

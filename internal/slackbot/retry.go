@@ -11,7 +11,9 @@ import (
 )
 
 // maxRetryAfter bounds how long one 429 may hold a call: Slack asks for
-// seconds, and a nudge that arrives minutes late is no longer useful.
+// seconds, and a nudge that arrives minutes late is no longer useful. A
+// 429 asking for longer is final: retrying before Slack's Retry-After
+// would only be refused again.
 const maxRetryAfter = 30 * time.Second
 
 // call runs fn, the Web API method named method, retrying it after each
@@ -41,11 +43,11 @@ func (b *Bot) callClaimed(ctx context.Context, method string, c *claim, fn func(
 			return nil
 		}
 		var rl *slack.RateLimitedError
-		if !errors.As(err, &rl) || attempt >= b.retries {
+		if !errors.As(err, &rl) || attempt >= b.retries || rl.RetryAfter > maxRetryAfter {
 			b.m.apiErrors.WithLabelValues(method).Inc()
 			return fmt.Errorf("%s: %w", method, err)
 		}
-		wait := min(max(rl.RetryAfter, 0), maxRetryAfter)
+		wait := max(rl.RetryAfter, 0)
 		if c != nil {
 			if err := b.renew(ctx, c, wait); err != nil {
 				b.m.apiErrors.WithLabelValues(method).Inc()
