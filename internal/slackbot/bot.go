@@ -317,6 +317,8 @@ type retryState struct {
 	storeTries int
 	failedAt   time.Time
 	rechecks   int
+	// lookupWaits counts the times users.info's rate limit put it aside.
+	lookupWaits int
 }
 
 // queueSize is each worker's backlog of acked events. Acks never wait on

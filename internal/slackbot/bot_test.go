@@ -654,3 +654,32 @@ func TestRateLimitTooLong(t *testing.T) {
 		t.Errorf("retries = %v, want 0", got)
 	}
 }
+
+// TestUserLookupRateLimitHoldsUpNothing: a users.info 429 puts the
+// message aside until its Retry-After, off the worker: the next message
+// in the same channel is nudged meanwhile, and the first one after.
+func TestUserLookupRateLimitHoldsUpNothing(t *testing.T) {
+	h := start(t)
+	h.sim.RateLimit("users.info", 1, time.Second)
+	slow := h.sim.Post(slacksim.Msg{Channel: support, User: agent, Text: argue})
+	if err := h.sim.WaitFor(h.ctx(), func() bool { return len(h.sim.Calls("users.info")) >= 1 }); err != nil {
+		t.Fatal(err)
+	}
+	begin := time.Now()
+	_, hd := h.post(slacksim.Msg{Channel: support, User: agent2, Text: argue})
+	if hd.Outcome != string(store.Sent) {
+		t.Fatalf("second message: %+v, want sent", hd)
+	}
+	if took := time.Since(begin); took > 500*time.Millisecond {
+		t.Errorf("the second message waited %v behind the first's rate limit", took)
+	}
+	if n := len(h.ephemeralsTo(agent)); n != 0 {
+		t.Errorf("the rate-limited agent got %d ephemerals before Retry-After, want 0", n)
+	}
+	if hd := h.obs.one(t, slow.EventID); hd.Outcome != string(store.Sent) || hd.Err != nil {
+		t.Errorf("rate-limited message after Retry-After: %+v, want sent", hd)
+	}
+	if got := h.metric("nudgebot_slack_api_retries_total", map[string]string{"method": "users.info"}); got != 1 {
+		t.Errorf("users.info retries = %v, want 1", got)
+	}
+}

@@ -25,6 +25,7 @@ type reply struct {
 // Fixed replies. None of them ever carries an error's text.
 const (
 	somethingWrong = "Something went wrong, try again in a moment."
+	slackBusy      = "Slack asked me to slow down, so I could not check who you are. Try again in %s."
 	notManager     = "Sorry, only managers can %s. Managers are the workspace's admins and owners " +
 		"and the people listed in NUDGE_MANAGERS. Anyone can use `/nudge status`, `/nudge test` and `/nudge snooze`."
 	notHere = "`/nudge %s` changes one channel's settings: run it in that channel. " +
@@ -52,6 +53,13 @@ func (b *Bot) runCommand(ctx context.Context, team, channel, user, text string) 
 
 	if cmd.ManagerOnly() {
 		ok, err := b.isManager(ctx, user)
+		var rl *slack.RateLimitedError
+		if errors.As(err, &rl) {
+			// Not waited out here, on a worker: the manager asks again.
+			b.m.apiErrors.WithLabelValues("users.info").Inc()
+			b.m.slash.WithLabelValues(cmd.Kind.String(), "error").Inc()
+			return reply{Text: fmt.Sprintf(slackBusy, max(rl.RetryAfter.Round(time.Second), time.Second))}
+		}
 		if err != nil {
 			log.Warn("slash: manager check failed", zap.Error(err))
 			b.m.slash.WithLabelValues(cmd.Kind.String(), "error").Inc()

@@ -34,9 +34,13 @@ func (b *Bot) onMessage(ctx context.Context, j job, team string, h Handled, ev *
 	h.Channel, h.User = ev.Channel, ev.User
 	post, err := b.message(ctx, &j, team, &h, ev)
 	var held errHeld
+	var later errLookupLater
 	switch {
 	case errors.As(err, &held):
 		b.recheck(j, h, held.until)
+		return
+	case errors.As(err, &later):
+		b.lookupLater(j, h, later)
 		return
 	case errors.Is(err, store.ErrUnavailable) && ctx.Err() == nil:
 		b.retryStore(j, h, err)
@@ -140,6 +144,30 @@ func (b *Bot) retryStore(j job, h Handled, err error) {
 	}
 }
 
+// errLookupLater says users.info was rate limited: the message is to be
+// tried again after wait, off the worker.
+type errLookupLater struct {
+	wait time.Duration
+	err  error
+}
+
+func (e errLookupLater) Error() string {
+	return "put aside for users.info's rate limit: " + e.err.Error()
+}
+func (e errLookupLater) Unwrap() error { return e.err }
+
+// lookupLater puts j aside until users.info's Retry-After has passed, so
+// the rate limit holds up no other event on this worker.
+func (b *Bot) lookupLater(j job, h Handled, e errLookupLater) {
+	j.retry.lookupWaits++
+	b.m.apiRetries.WithLabelValues("users.info").Inc()
+	b.log.Debug("users.info rate limited; message put aside", zap.String("event_id", h.EventID),
+		zap.Duration("retry_after", e.wait))
+	if reason := b.later.after(j, e.wait, nil); reason != "" {
+		b.dropped(j, reason)
+	}
+}
+
 // maxRechecks bounds how often a copy looks again at another claimant's
 // lease; firstRecheck is its first wait, doubled each time and cut to
 // the lease's end.
@@ -218,7 +246,14 @@ func (b *Bot) message(ctx context.Context, j *job, team string, h *Handled, ev *
 		return nil, nil
 	}
 	u, err := b.users.get(ctx, ev.User)
+	var rl *slack.RateLimitedError
+	if errors.As(err, &rl) && j.retry.lookupWaits < b.retries && rl.RetryAfter <= maxRetryAfter {
+		return nil, errLookupLater{wait: rl.RetryAfter, err: err}
+	}
 	if err != nil {
+		if rl != nil { // rate limited too often, or for too long
+			b.m.apiErrors.WithLabelValues("users.info").Inc()
+		}
 		b.m.skipped.WithLabelValues("user_lookup").Inc()
 		h.Outcome = "skipped:user_lookup"
 		return nil, err
@@ -400,16 +435,17 @@ func skipReason(ev *slackevents.MessageEvent, self Identity) string {
 	return ""
 }
 
-// lookupUser asks users.info who id is.
+// lookupUser asks users.info who id is. It runs on a worker, so it does
+// not wait out a 429: the RateLimitedError comes back for the caller to
+// put its event aside (lookupLater) or to answer "try again".
 func (b *Bot) lookupUser(ctx context.Context, id string) (User, error) {
-	var u *slack.User
-	err := b.call(ctx, "users.info", func(ctx context.Context) error {
-		var err error
-		u, err = b.api.GetUserInfoContext(ctx, id)
-		return err
-	})
+	u, err := b.api.GetUserInfoContext(ctx, id)
 	if err != nil {
-		return User{}, err
+		var rl *slack.RateLimitedError
+		if !errors.As(err, &rl) {
+			b.m.apiErrors.WithLabelValues("users.info").Inc()
+		}
+		return User{}, fmt.Errorf("users.info: %w", err)
 	}
 	return classify(u, b.self.TeamID), nil
 }

@@ -683,3 +683,17 @@ func TestSlackConnectHostedByCustomer(t *testing.T) {
 		t.Errorf("Stats(our team).Sent = %d, want 1: the nudge was recorded under another workspace", st.Sent)
 	}
 }
+
+// TestSlashManagerCheckRateLimited: when users.info is rate limited the
+// manager check is not waited out on the worker: the reply says to try
+// again, and the next try works.
+func TestSlashManagerCheckRateLimited(t *testing.T) {
+	h := startSlash(t)
+	h.sim.RateLimit("users.info", 1, 5*time.Second)
+	begin := time.Now()
+	says(t, h.slash(admin, support, "threshold 0.7"), "slow down", "Try again in 5s")
+	if took := time.Since(begin); took > 2*time.Second {
+		t.Errorf("the reply took %v: the rate limit was waited out", took)
+	}
+	says(t, h.slash(admin, support, "threshold 0.7"), "Threshold is now *0.7*")
+}
