@@ -42,10 +42,7 @@ func cmdRun(args []string, _ io.Reader, _, stderr io.Writer) int {
 func runBot(ctx context.Context, cfg app.Config, stderr io.Writer) int {
 	log := app.NewLogger(cfg.LogLevel, stderr)
 	defer log.Sync()
-	log.Info("starting", zap.String("version", version), zap.String("api_url", cfg.APIURL),
-		zap.String("http_addr", cfg.HTTPAddr), zap.Float64("threshold", cfg.Threshold),
-		zap.Duration("cooldown", cfg.Cooldown), zap.Int("managers", len(cfg.Managers)))
-	if err := app.Main(ctx, cfg, log, app.Options{}); err != nil {
+	if err := app.Main(ctx, cfg, log, app.Options{Version: version}); err != nil {
 		var ce *app.ConfigError
 		if errors.As(err, &ce) { // a rules file that does not load
 			fmt.Fprintf(stderr, "nudgebot: %v\n", ce)

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,7 +15,7 @@ import (
 )
 
 var runVars = []string{"SLACK_APP_TOKEN", "SLACK_BOT_TOKEN", "SLACK_API_URL", "NUDGE_STORE",
-	"NUDGE_HTTP_ADDR", "NUDGE_MANAGERS", "NUDGE_THRESHOLD", "NUDGE_COOLDOWN", "NUDGE_LOG_LEVEL", "NUDGE_RULES_FILE"}
+	"NUDGE_HTTP_ADDR", "NUDGE_MANAGERS", "NUDGE_THRESHOLD", "NUDGE_COOLDOWN", "NUDGE_LOG_LEVEL", "NUDGE_RULES_FILE", "NUDGE_MODEL_FILE"}
 
 func setRunEnv(t *testing.T, env map[string]string) {
 	t.Helper()
@@ -120,12 +121,39 @@ func TestRunBadRulesFile(t *testing.T) {
 		if code != exitUsage {
 			t.Errorf("%s: exit code %d, want %d", path, code, exitUsage)
 		}
-		var last string
-		if lines := strings.Split(strings.TrimSpace(stderr.String()), "\n"); len(lines) > 0 {
-			last = lines[len(lines)-1]
+		lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
+		if len(lines) != 1 || !strings.HasPrefix(lines[0], "nudgebot: NUDGE_RULES_FILE: ") || strings.Contains(stderr.String(), "topsecret") {
+			t.Errorf("%s: stderr = %q, want one line naming NUDGE_RULES_FILE and no token", path, stderr.String())
 		}
-		if !strings.HasPrefix(last, "nudgebot: NUDGE_RULES_FILE: ") || strings.Contains(stderr.String(), "topsecret") {
-			t.Errorf("%s: stderr = %q, want its last line naming NUDGE_RULES_FILE and no token", path, stderr.String())
+	}
+}
+
+// So is a model file that does not load, and a malformed NUDGE_HTTP_ADDR
+// or PostgreSQL URL: one line naming the variable, exit code 2.
+func TestRunBadModelAndAddresses(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "model.txt")
+	if err := os.WriteFile(bad, []byte("not a model\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	base := map[string]string{"SLACK_APP_TOKEN": "xapp-1-A1-topsecret", "SLACK_BOT_TOKEN": "xoxb-1-topsecret",
+		"SLACK_API_URL": "http://127.0.0.1:1/api/", "NUDGE_STORE": filepath.Join(dir, "n.db"), "NUDGE_HTTP_ADDR": "127.0.0.1:0"}
+	for _, tt := range []struct{ key, value string }{
+		{"NUDGE_MODEL_FILE", bad},
+		{"NUDGE_MODEL_FILE", filepath.Join(dir, "missing.txt")},
+		{"NUDGE_HTTP_ADDR", ":99999"},
+		{"NUDGE_STORE", "postgres://u:topsecret@127.0.0.1:5432/db?sslmode=bogus"},
+	} {
+		env := maps.Clone(base)
+		env[tt.key] = tt.value
+		setRunEnv(t, env)
+		var stdout, stderr bytes.Buffer
+		code := run([]string{"run"}, strings.NewReader(""), &stdout, &stderr)
+		lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
+		if code != exitUsage || len(lines) != 1 || !strings.HasPrefix(lines[0], "nudgebot: "+tt.key+": ") ||
+			strings.Contains(stderr.String(), "topsecret") {
+			t.Errorf("%s=%s: exit %d, stderr %q; want exit %d and one line naming %s, no secret",
+				tt.key, tt.value, code, stderr.String(), exitUsage, tt.key)
 		}
 	}
 }

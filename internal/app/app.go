@@ -52,6 +52,8 @@ type Options struct {
 	Workers int
 	// DrainTimeout bounds the wait for in-flight work at shutdown.
 	DrainTimeout time.Duration
+	// Version goes on the "starting" log line.
+	Version string
 }
 
 // App is nudgebot, assembled. New it, Run it once, Close it.
@@ -102,6 +104,11 @@ func New(ctx context.Context, cfg Config, log *zap.Logger, opts Options) (_ *App
 	if rules, err = loadModel(rules, cfg.ModelFile); err != nil {
 		return nil, err
 	}
+	// Logged once the configuration, rules and model are known good (a
+	// bad one is a one-line error before this), and before connecting.
+	log.Info("starting", zap.String("version", opts.Version), zap.String("api_url", cfg.APIURL),
+		zap.String("http_addr", cfg.HTTPAddr), zap.Float64("threshold", cfg.Threshold),
+		zap.Duration("cooldown", cfg.Cooldown), zap.Int("managers", len(cfg.Managers)))
 	st, err := openStore(ctx, cfg.Store)
 	if err != nil {
 		return nil, err

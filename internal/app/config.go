@@ -5,11 +5,14 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/kelseyhightower/envconfig"
 	"go.uber.org/zap/zapcore"
+
+	"github.com/nudgebot/nudgebot/internal/store/postgres"
 )
 
 // Config is nudgebot's configuration, read once from the environment by
@@ -107,13 +110,14 @@ func (c *Config) Validate() error {
 	if strings.TrimSpace(c.Store) == "" {
 		return &ConfigError{"NUDGE_STORE", "is empty: give an SQLite file path or a postgres:// URL"}
 	}
-	if isPostgres(c.Store) {
-		if _, err := url.Parse(c.Store); err != nil {
-			return &ConfigError{"NUDGE_STORE", "is not a valid PostgreSQL URL"} // the URL may hold a password
-		}
+	if isPostgres(c.Store) && !postgres.ValidURL(c.Store) {
+		// Not quoted: the URL may hold a password.
+		return &ConfigError{"NUDGE_STORE", "is not a valid PostgreSQL URL (check its host, port, database and parameters such as sslmode)"}
 	}
-	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
+	if _, port, err := net.SplitHostPort(c.HTTPAddr); err != nil {
 		return &ConfigError{"NUDGE_HTTP_ADDR", fmt.Sprintf("%q is not host:port (like :8080)", c.HTTPAddr)}
+	} else if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+		return &ConfigError{"NUDGE_HTTP_ADDR", fmt.Sprintf("%q: the port must be a number from 0 to 65535", c.HTTPAddr)}
 	}
 	managers := c.Managers[:0:0]
 	for _, m := range c.Managers {

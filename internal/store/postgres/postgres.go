@@ -50,6 +50,13 @@ const (
 	healthCheckPeriod = 5 * time.Second
 )
 
+// ValidURL reports whether url is a connection URL Open can parse. It
+// says no more, as the parser's errors may quote a password.
+func ValidURL(url string) bool {
+	_, err := pgxpool.ParseConfig(url)
+	return err == nil
+}
+
 // Open connects to the PostgreSQL database at url (postgres:// or
 // postgresql://) and brings its schema up to date. When the database
 // does not answer, the error wraps store.ErrUnavailable.
