@@ -683,3 +683,21 @@ func TestUserLookupRateLimitHoldsUpNothing(t *testing.T) {
 		t.Errorf("users.info retries = %v, want 1", got)
 	}
 }
+
+// TestEscalationInParentsThread: a customer answering a nudged top-level
+// message in its thread resolves that nudge.
+func TestEscalationInParentsThread(t *testing.T) {
+	h := start(t)
+	d, hd := h.post(slacksim.Msg{Channel: support, User: agent, Text: argue})
+	if hd.Outcome != "sent" {
+		t.Fatal(hd)
+	}
+	h.post(slacksim.Msg{Channel: support, User: customer, ThreadTS: d.TS, Text: "THIS IS UNACCEPTABLE!!! Get me your manager."})
+	n, err := h.store.Nudge(context.Background(), hd.NudgeID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n.Escalated == nil || !*n.Escalated {
+		t.Errorf("escalated = %v, want true: the customer answered in the nudged message's thread", n.Escalated)
+	}
+}

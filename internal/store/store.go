@@ -221,8 +221,10 @@ type Store interface {
 	// Nudge returns one record, or ErrNotFound.
 	Nudge(ctx context.Context, id int64) (Nudge, error)
 	// ResolveEscalation sets Escalated on every sent or withheld record in
-	// that channel and thread (threadTS "" for the channel itself) that is
-	// still unresolved and at or after since, and returns how many it set.
+	// that channel and thread (threadTS "" for the channel itself), and on
+	// the thread's parent message (a top-level record whose MessageTS is
+	// threadTS: the customer answered in its thread), that is still
+	// unresolved and at or after since, and returns how many it set.
 	ResolveEscalation(ctx context.Context, team, channel, threadTS string, since time.Time, escalated bool) (int, error)
 
 	// AddScored adds n to the count of agent messages scored in a channel

@@ -95,12 +95,13 @@ func (s *Store) Nudge(ctx context.Context, id int64) (store.Nudge, error) {
 }
 
 // ResolveEscalation sets escalated on the unresolved sent or withheld
-// records of one channel and thread at or after since.
+// records of one channel and thread at or after since, the thread's
+// parent message among them.
 func (s *Store) ResolveEscalation(ctx context.Context, team, channel, threadTS string, since time.Time, escalated bool) (int, error) {
 	n, err := s.exec(ctx,
 		`UPDATE nudges SET escalated = $1
-		WHERE team = $2 AND channel = $3 AND thread_ts = $4 AND escalated IS NULL
-		AND at >= $5 AND outcome IN ('sent', 'withheld')`,
+		WHERE team = $2 AND channel = $3 AND escalated IS NULL AND at >= $5 AND outcome IN ('sent', 'withheld')
+		AND (thread_ts = $4 OR ($4 <> '' AND thread_ts = '' AND message_ts = $4))`,
 		escalated, team, channel, threadTS, since)
 	if err != nil {
 		return 0, fmt.Errorf("postgres: resolve escalation: %w", err)

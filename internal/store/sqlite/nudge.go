@@ -102,12 +102,13 @@ func (s *Store) Nudge(ctx context.Context, id int64) (store.Nudge, error) {
 }
 
 // ResolveEscalation sets escalated on the unresolved sent or withheld
-// records of one channel and thread at or after since.
+// records of one channel and thread at or after since, the thread's
+// parent message among them.
 func (s *Store) ResolveEscalation(ctx context.Context, team, channel, threadTS string, since time.Time, escalated bool) (int, error) {
 	res, err := s.db.ExecContext(ctx,
-		`UPDATE nudges SET escalated = ?
-		WHERE team = ? AND channel = ? AND thread_ts = ? AND escalated IS NULL
-		AND at >= ? AND outcome IN ('sent', 'withheld')`,
+		`UPDATE nudges SET escalated = ?1
+		WHERE team = ?2 AND channel = ?3 AND escalated IS NULL AND at >= ?5 AND outcome IN ('sent', 'withheld')
+		AND (thread_ts = ?4 OR (?4 <> '' AND thread_ts = '' AND message_ts = ?4))`,
 		escalated, team, channel, threadTS, micros(since))
 	if err != nil {
 		return 0, fmt.Errorf("sqlite: resolve escalation: %w", mapErr(err))

@@ -851,6 +851,9 @@ func testResolveEscalation(t *testing.T, s store.Store) {
 		{"other channel", store.Nudge{Channel: "C2", ThreadTS: th, Outcome: store.Sent, At: base}, nil},
 		{"other team", store.Nudge{Team: "T2", Channel: "C1", ThreadTS: th, Outcome: store.Sent, At: base}, nil},
 		{"already resolved", store.Nudge{Channel: "C1", ThreadTS: th, Outcome: store.Sent, At: base, Escalated: ptr(false)}, ptr(false)},
+		// The message that started the thread: the customer answered in
+		// its thread.
+		{"thread's parent", store.Nudge{Channel: "C1", MessageTS: th, Outcome: store.Sent, At: base}, ptr(true)},
 	}
 	ids := make([]int64, len(recs))
 	for i, r := range recs {
@@ -870,7 +873,7 @@ func testResolveEscalation(t *testing.T, s store.Store) {
 			t.Errorf("ResolveEscalation(%q, %q, %v, %v) = %d, want %d", channel, thread, since, esc, got, want)
 		}
 	}
-	resolve("C1", th, base, true, 2)
+	resolve("C1", th, base, true, 3)
 	for i, r := range recs {
 		got := mustNudge(t, s, ids[i]).Escalated
 		if !cmp.Equal(r.want, got) {
