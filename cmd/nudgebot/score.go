@@ -196,11 +196,28 @@ func round3(x float64) float64 { return float64(int64(x*1000+0.5)) / 1000 }
 
 // corpusLine is one line of a labeled corpus.
 type corpusLine struct {
-	ID      string  `json:"id"`
-	Text    *string `json:"text"`
-	Label   *string `json:"label"`
-	Family  string  `json:"family"`
-	Context string  `json:"context"`
+	ID      corpusID `json:"id"`
+	Text    *string  `json:"text"`
+	Label   *string  `json:"label"`
+	Family  string   `json:"family"`
+	Context string   `json:"context"`
+}
+
+// corpusID is a line's id: a string, or a number kept as written.
+type corpusID string
+
+func (id *corpusID) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err == nil {
+		*id = corpusID(s)
+		return nil
+	}
+	var n json.Number
+	if err := json.Unmarshal(b, &n); err != nil {
+		return fmt.Errorf("id %s: want a string or a number", b)
+	}
+	*id = corpusID(n)
+	return nil
 }
 
 // parseCorpusLine decodes line ln of a corpus; errors name the file and
@@ -316,7 +333,7 @@ func evaluateCorpus(r io.Reader, name string, rules *score.Rules, threshold floa
 		res := score.Evaluate(score.Message{Text: *cl.Text, Context: cl.Context}, rules)
 		got := res.Nudge(threshold)
 		rep.N++
-		c := evalCase{ID: cl.ID, Line: ln, Score: round3(res.Score), Want: cl.Family, Got: string(res.Family)}
+		c := evalCase{ID: string(cl.ID), Line: ln, Score: round3(res.Score), Want: cl.Family, Got: string(res.Family)}
 		if len(res.Hits) > 0 {
 			c.Rule = res.Hits[0].RuleID
 		}

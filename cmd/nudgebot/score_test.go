@@ -130,7 +130,7 @@ func TestEval(t *testing.T) {
 		`{"id":"b","text":"Your order shipped.","label":"nudge","family":"defend"}`,
 		``,
 		`{"id":"c","text":"Thanks!","label":"ok","family":"none","context":"hi"}`,
-		`{"id":"d","text":"Rules are rules.","label":"ok"}`,
+		`{"id":4,"text":"Rules are rules.","label":"ok"}`,
 	}, "\n")+"\n")
 	code, out, errs := runScoring(t, "", "eval", corpus)
 	if code != exitOK {
@@ -141,7 +141,7 @@ func TestEval(t *testing.T) {
 	if want := "precision=0.500 recall=0.500 f1=0.500 fpr=0.500 n=4"; last != want {
 		t.Errorf("eval last line = %q, want %q", last, want)
 	}
-	for _, want := range []string{"worst misses", "b ", "false alarms", "d ", "defend", "repeat"} {
+	for _, want := range []string{"worst misses", "b ", "false alarms", "  4    ", "defend", "repeat"} { // a number is an id too
 		if !strings.Contains(out, want) {
 			t.Errorf("eval report lacks %q:\n%s", want, out)
 		}
@@ -168,6 +168,7 @@ func TestEvalBadLines(t *testing.T) {
 		{`{"text":"x"}`, `c.jsonl:1: missing "label"`},
 		{`{"text":"x","label":"maybe"}`, `c.jsonl:1: label "maybe"`},
 		{`["text","label"]`, "c.jsonl:1:"},
+		{`{"id":[1],"text":"x","label":"ok"}`, "c.jsonl:1: not a JSON object: id [1]: want a string or a number"},
 	}
 	for _, tt := range tests {
 		code, out, errs := runScoring(t, "", "eval", writeFile(t, "c.jsonl", tt.give))

@@ -191,6 +191,7 @@ type reader struct {
 	prev     symbol
 	prevName symName
 	sent     int32
+	words    int32 // the words and numbers read so far
 	out      [featBatch]feature
 	outNames [featBatch]string
 	nout     int
@@ -213,7 +214,7 @@ const maxTokenFeatures = 6
 func (rd *reader) reset(m *Model, text string, names bool) {
 	rd.m, rd.text, rd.names = m, text, names
 	rd.prev, rd.prevName = symbol{raw: hStart, cls: hStart}, special(symStart)
-	rd.sent, rd.nout = 0, 0
+	rd.sent, rd.nout, rd.words = 0, 0, 0
 }
 
 // room reports whether the features of another token fit in rd.out.
@@ -246,6 +247,9 @@ func (rd *reader) token(t *token, brk bool) {
 		rd.sent++
 	}
 	s := symbol{start: t.start, end: t.end}
+	if t.flags&(tkNum|tkWord) != 0 {
+		rd.words++
+	}
 	switch {
 	case t.flags&tkNum != 0:
 		rd.emit(s.special(hNum), special(symNum))
@@ -366,6 +370,7 @@ type prediction struct {
 	p          float64    // probability that it is a nudge
 	fam        [8]float64 // probability of each family, given a nudge (see families)
 	start, end int32      // the sentence that reads most like one
+	words      int32      // the message's words and numbers
 	rows       []uint32   // the features counted
 	ms         *modelScratch
 }
@@ -474,6 +479,7 @@ func (p *predictor) finish(rd *reader) prediction {
 	p.sentenceDone()
 	pr := p.pr
 	pr.p = sigmoid(p.z)
+	pr.words = rd.words
 	pr.rows = p.ms.rows
 	pr.ms = p.ms
 	return pr
@@ -587,6 +593,9 @@ func logit(p float64) float64 {
 // off; when no kept rule hit is of that family, a hit for the model
 // ("model.FAMILY", over the sentence that reads most like a nudge) is
 // added, so the nudge can always quote what it is about.
+//
+// A message of fewer than minModelWords words ("ok", "Noted.") is too
+// short for the model to judge alone: only a rule can nudge it.
 func (r *Rules) blend(res Result, msg *Message, pr prediction) Result {
 	m := r.Model()
 	defer pr.release()
@@ -596,7 +605,7 @@ func (r *Rules) blend(res Result, msg *Message, pr prediction) Result {
 			famW[i] += h.Weight
 		}
 	}
-	if len(res.Hits) == 0 && sigmoid(logit(pr.p)+m.gain*(-m.center)+m.shift) < modelFloor {
+	if len(res.Hits) == 0 && (pr.words < minModelWords || sigmoid(logit(pr.p)+m.gain*(-m.center)+m.shift) < modelFloor) {
 		return Result{} // nothing counts, whatever the family
 	}
 	m.families(&pr)
@@ -655,6 +664,12 @@ func (r *Rules) blend(res Result, msg *Message, pr prediction) Result {
 // (has a family, a hit and a reminder): half the default threshold, so a
 // manager lowering the threshold still sees what the model found.
 const modelFloor = 0.3
+
+// minModelWords is the fewest words and numbers a message needs for the
+// model alone to nudge it: an "ok" or a "Noted." says too little, and its
+// few features would be read as the handful of curt replies they came
+// from in training.
+const minModelWords = 3
 
 // LoadModel reads a model file (as Train writes it). Errors name the file
 // and the line.

@@ -166,6 +166,23 @@ func TestBlendModelOnly(t *testing.T) {
 	if res := Evaluate(Message{Text: text}, DefaultRules().WithModel(nil)); res.Score != 0 {
 		t.Errorf("rules alone = %+v, want zero", res)
 	}
+
+	// Two words are too few for the model alone, three are enough.
+	for give, want := range map[string]bool{"Zorp!": false, "Zorp blick!": false, "Zorp blick frumious!": true} {
+		if got := Evaluate(Message{Text: give}, rules).Nudge(0.6); got != want {
+			t.Errorf("Evaluate(%q).Nudge = %v, want %v", give, got, want)
+		}
+	}
+}
+
+// TestShortRepliesNotNudged: the short acknowledgements agents write all
+// day are not nudged (a bare "k" is, by a rule: it reads as curt).
+func TestShortRepliesNotNudged(t *testing.T) {
+	for _, text := range []string{"ok", "Ok.", "OK!", "okay", "Ok, checking.", "Sure.", "On it.", "Thanks!", "Got it", "np"} {
+		if res := Evaluate(Message{Text: text}, DefaultRules()); res.Nudge(0.6) {
+			t.Errorf("Evaluate(%q) = %+v, want no nudge", text, res)
+		}
+	}
 }
 
 func TestBlendKeepsRuleHits(t *testing.T) {
