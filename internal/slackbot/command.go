@@ -27,8 +27,9 @@ const (
 	somethingWrong = "Something went wrong, try again in a moment."
 	slackBusy      = "Slack asked me to slow down, so I could not check who you are. Try again in %s."
 	notManager     = "Sorry, only managers can %s. Managers are the workspace's admins and owners " +
-		"and the people listed in NUDGE_MANAGERS. Anyone can use `/nudge status`, `/nudge test` and `/nudge snooze`."
-	notHere = "`/nudge %s` changes one channel's settings: run it in that channel. " +
+		"and the people listed in NUDGE_MANAGERS. Anyone can use `/nudge status` and `/nudge test`, and agents `/nudge snooze`."
+	notAgent = "Only the support team's own members get reminders, so there is nothing to snooze for you."
+	notHere  = "`/nudge %s` changes one channel's settings: run it in that channel. " +
 		"(Here, `/nudge threshold default X` and `/nudge cooldown default D` change the workspace default.)"
 )
 
@@ -74,6 +75,24 @@ func (b *Bot) runCommand(ctx context.Context, team, channel, user, text string) 
 	if channelLevel(cmd) && isDM(channel) {
 		b.m.slash.WithLabelValues(cmd.Kind.String(), "usage").Inc()
 		return reply{Text: fmt.Sprintf(notHere, cmd.Kind)}
+	}
+	if cmd.Kind == slash.KindSnooze || cmd.Kind == slash.KindUnsnooze {
+		// An agent snoozes their own nudges; anyone else has none.
+		u, err := b.users.get(ctx, user)
+		var rl *slack.RateLimitedError
+		switch {
+		case errors.As(err, &rl):
+			b.m.apiErrors.WithLabelValues("users.info").Inc()
+			b.m.slash.WithLabelValues(cmd.Kind.String(), "error").Inc()
+			return reply{Text: fmt.Sprintf(slackBusy, max(rl.RetryAfter.Round(time.Second), time.Second))}
+		case err != nil:
+			log.Warn("slash: user lookup failed", zap.Error(err))
+			b.m.slash.WithLabelValues(cmd.Kind.String(), "error").Inc()
+			return reply{Text: somethingWrong}
+		case u.Role != Agent:
+			b.m.slash.WithLabelValues(cmd.Kind.String(), "refused").Inc()
+			return reply{Text: notAgent}
+		}
 	}
 
 	r, err := b.execute(ctx, team, channel, user, cmd)

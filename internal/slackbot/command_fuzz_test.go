@@ -13,6 +13,7 @@ import (
 	"github.com/nudgebot/nudgebot/internal/slacksim"
 	"github.com/nudgebot/nudgebot/internal/store/sqlite"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/slack-go/slack"
 	"go.uber.org/zap"
 )
 
@@ -40,16 +41,21 @@ func FuzzRunCommand(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
+	// users.info (snooze checks the caller is an agent) answers from a sim.
+	sim := slacksim.Start(f, slacksim.Options{})
+	sim.AddUser(slacksim.User{ID: "UMANAGER", Name: "morgan"})
 	b := &Bot{
 		m:        m,
+		api:      slack.New(sim.BotToken, slack.OptionAPIURL(sim.APIURL())),
 		store:    st,
 		rules:    score.DefaultRules(),
 		log:      zap.NewNop(),
 		defaults: Defaults{Threshold: 0.6, Cooldown: 10 * time.Minute},
 		managers: map[string]bool{"UMANAGER": true},
 		now:      func() time.Time { return now },
-		self:     Identity{UserID: "U0BOT", TeamID: "T1"},
+		self:     Identity{UserID: sim.BotUserID, TeamID: sim.TeamID},
 	}
+	b.users = newUserCache(16, time.Hour, b.now, b.lookupUser)
 	f.Fuzz(func(t *testing.T, text string) {
 		for _, channel := range []string{"C1", "D1"} {
 			r := b.runCommand(context.Background(), "T1", channel, "UMANAGER", text)

@@ -697,3 +697,17 @@ func TestSlashManagerCheckRateLimited(t *testing.T) {
 	}
 	says(t, h.slash(admin, support, "threshold 0.7"), "Threshold is now *0.7*")
 }
+
+// TestSlashSnoozeAgentsOnly: snooze is an agent's, for self; a customer
+// or a guest has no nudges to snooze and is told so, with nothing stored.
+func TestSlashSnoozeAgentsOnly(t *testing.T) {
+	h := startSlash(t)
+	for _, who := range []string{customer, guest} {
+		says(t, h.slash(who, support, "snooze 2h"), "nothing to snooze")
+		until, err := h.store.SnoozedUntil(h.ctx(), h.sim.TeamID, who, h.clock.Now())
+		if err != nil || !until.IsZero() {
+			t.Errorf("%s's snooze = %v, %v; want none stored", who, until, err)
+		}
+	}
+	says(t, h.slash(agent, support, "snooze 2h"), "Snoozed")
+}
