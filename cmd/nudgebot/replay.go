@@ -48,7 +48,8 @@ func cmdReplay(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		format    = fs.String("format", "text", "report format: "+strings.Join(replay.Formats(), ", "))
 		out       = fs.String("out", "", "write the report to FILE instead of stdout")
 		showText  = fs.Bool("show-text", false, "quote the matched spans of message text in the report")
-		rulesFile = fs.String("rules", "", "a file of extra rules, in the rulebook's format")
+		rulesFile = fs.String("rules", "", "a file of extra rules, in the rulebook's format (as NUDGE_RULES_FILE)")
+		modelFile = fs.String("model", "", "a model file from nudgebot train, or off for the rules alone (as NUDGE_MODEL_FILE)")
 		examples  = fs.Int("examples", 10, "how many top examples to show")
 	)
 	// Flags may come before or after EXPORT.
@@ -103,6 +104,14 @@ func cmdReplay(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "nudgebot replay: --rules: %v\n", err)
 			return exitUsage
 		}
+	}
+	if *modelFile != "" {
+		m, err := loadModel(*modelFile)
+		if err != nil {
+			fmt.Fprintf(stderr, "nudgebot replay: --model: %v\n", err)
+			return exitUsage
+		}
+		rules = rules.WithModel(m)
 	}
 
 	opts := replay.Options{

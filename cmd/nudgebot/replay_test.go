@@ -59,6 +59,27 @@ func TestReplayJSON(t *testing.T) {
 	}
 }
 
+// TestReplayModelOff: --model off scores by the rules alone, as a bot
+// with NUDGE_MODEL_FILE=off would: the scores differ from the blend's.
+func TestReplayModelOff(t *testing.T) {
+	export := replayExport(t)
+	report := func(args ...string) string {
+		t.Helper()
+		code, out, stderr := runReplay(t, append([]string{"--format", "json", export}, args...)...)
+		if code != exitOK {
+			t.Fatalf("replay %v: exit %d, stderr:\n%s", args, code, stderr)
+		}
+		return out
+	}
+	with, again, alone := report(), report(), report("--model", "off")
+	if with != again {
+		t.Fatal("two replays of one export differ")
+	}
+	if alone == with {
+		t.Error("replay --model off reports what the blend does: the flag is not used")
+	}
+}
+
 func TestReplayOutCSV(t *testing.T) {
 	export := replayExport(t)
 	outFile := filepath.Join(t.TempDir(), "report.csv")
@@ -99,6 +120,7 @@ func TestReplayUsage(t *testing.T) {
 		{"unknown flag", []string{"--nope", export}, exitUsage, "flag provided but not defined"},
 		{"missing export", []string{filepath.Join(t.TempDir(), "none.zip")}, exitError, "none.zip"},
 		{"unknown channel", []string{"--channels", "nope", export}, exitError, "no channel folder named nope"},
+		{"missing model", []string{"--model", filepath.Join(t.TempDir(), "none.model"), export}, exitUsage, "--model"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
