@@ -36,13 +36,7 @@ func TestDeadClaimantTakenOver(t *testing.T) {
 
 	d := h.sim.Post(slacksim.Msg{Channel: support, User: agent, Text: argue, TS: ts, EventOpts: slacksim.EventOpts{EventID: ev}})
 	// The copy found the lease and was put aside: let the lease end.
-	deadline := time.Now().Add(wait)
-	for h.metric("nudgebot_event_rechecks_total", nil) < 1 {
-		if time.Now().After(deadline) {
-			t.Fatal("the copy was never put aside to look again")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	h.waitMetric("nudgebot_event_rechecks_total", nil, 1, "the copy was never put aside to look again")
 	if n := len(h.ephemeralsTo(agent)); n != 0 {
 		t.Fatalf("%d ephemerals while the claimant's lease runs, want 0", n)
 	}
@@ -81,13 +75,7 @@ func TestLiveClaimantCopyIsDuplicate(t *testing.T) {
 		t.Fatalf("claimant's MarkEvent = %v, %v", first, err)
 	}
 	d := h.sim.Post(slacksim.Msg{Channel: support, User: agent, Text: argue, EventOpts: slacksim.EventOpts{EventID: ev}})
-	deadline := time.Now().Add(wait)
-	for h.metric("nudgebot_event_rechecks_total", nil) < 1 {
-		if time.Now().After(deadline) {
-			t.Fatal("the copy was never put aside to look again")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	h.waitMetric("nudgebot_event_rechecks_total", nil, 1, "the copy was never put aside to look again")
 	if err := h.store.FinishEvent(ctx, ev, now.Add(24*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
@@ -242,14 +230,8 @@ func TestLeaseRenewedOverRateLimit(t *testing.T) {
 	h := start(t, func(o *slackbot.Options) { o.EventLease = lease })
 	h.sim.RateLimit("chat.postEphemeral", 1, time.Second)
 	d := h.sim.Post(slacksim.Msg{Channel: support, User: agent, Text: argue})
-	retries := map[string]string{"method": "chat.postEphemeral"}
-	deadline := time.Now().Add(wait)
-	for h.metric("nudgebot_slack_api_retries_total", retries) < 1 {
-		if time.Now().After(deadline) {
-			t.Fatal("the post never waited out its 429")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	h.waitMetric("nudgebot_slack_api_retries_total", map[string]string{"method": "chat.postEphemeral"}, 1,
+		"the post never waited out its 429")
 	// Waiting: the lease taken when the message arrived has ended.
 	h.clock.Add(lease)
 	now := h.clock.Now()
@@ -277,14 +259,8 @@ func TestLeaseTakenOverNotPosted(t *testing.T) {
 	h := start(t, func(o *slackbot.Options) { o.EventLease = lease })
 	h.sim.RateLimit("chat.postEphemeral", 2, time.Second)
 	d := h.sim.Post(slacksim.Msg{Channel: support, User: agent, Text: argue})
-	retries := map[string]string{"method": "chat.postEphemeral"}
-	deadline := time.Now().Add(wait)
-	for h.metric("nudgebot_slack_api_retries_total", retries) < 1 {
-		if time.Now().After(deadline) {
-			t.Fatal("the post never waited out its 429")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	h.waitMetric("nudgebot_slack_api_retries_total", map[string]string{"method": "chat.postEphemeral"}, 1,
+		"the post never waited out its 429")
 	// During the first wait, the renewed lease ends and another replica
 	// takes the event over.
 	h.clock.Add(lease + 2*time.Second)

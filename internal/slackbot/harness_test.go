@@ -193,6 +193,19 @@ func (h *harness) ephemeralsTo(user string) []slacksim.Ephemeral {
 
 // metric returns the value of a counter or gauge (or a histogram's count)
 // with the given labels.
+// waitMetric waits until the series reaches at least n, and fails the
+// test with msg if it does not in time.
+func (h *harness) waitMetric(name string, labels map[string]string, n float64, msg string) {
+	h.t.Helper()
+	deadline := time.Now().Add(wait)
+	for h.metric(name, labels) < n {
+		if time.Now().After(deadline) {
+			h.t.Fatal(msg)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 func (h *harness) metric(name string, labels map[string]string) float64 {
 	h.t.Helper()
 	mfs, err := h.reg.Gather()
