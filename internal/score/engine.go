@@ -897,47 +897,22 @@ func (r *Rules) matchAnywhere(st *scratch, p *pattern, text string) bool {
 	})
 }
 
-// wordTable is an open-addressing hash table from folded word hashes to
-// word ids; it is built once and only read. A slot holds both, so a
-// lookup reads one cache line.
-type wordTable struct {
-	slots []wordSlot
-	mask  uint64
-}
-
-type wordSlot struct {
-	key uint64 // 0: empty
-	id  uint32
-}
+// wordTable maps folded word hashes to word ids (0: not a known word).
+type wordTable struct{ t hashTable[uint32] }
 
 func newWordTable(m map[uint64]uint32) wordTable {
-	size := 16
-	for size < 2*len(m) {
-		size *= 2
-	}
-	t := wordTable{slots: make([]wordSlot, size), mask: uint64(size - 1)}
-	for k, v := range m {
-		if k == 0 {
-			continue // 0 marks an empty slot; no word hashes to it in practice
+	return wordTable{newHashTable(len(m), func(put func(uint64, uint32)) {
+		for k, v := range m {
+			put(k, v)
 		}
-		i := k & t.mask
-		for t.slots[i].key != 0 {
-			i = (i + 1) & t.mask
-		}
-		t.slots[i] = wordSlot{k, v}
-	}
-	return t
+	})}
 }
 
-func (t *wordTable) get(k uint64) uint32 {
-	for i := k & t.mask; ; i = (i + 1) & t.mask {
-		switch s := &t.slots[i]; s.key {
-		case k:
-			return s.id
-		case 0:
-			return 0
-		}
+func (w *wordTable) get(k uint64) uint32 {
+	if id := w.t.find(k); id != nil {
+		return *id
 	}
+	return 0
 }
 
 // stemHash hashes a content word with common English endings taken off

@@ -526,49 +526,24 @@ func (pr *prediction) release() {
 	}
 }
 
-// featTable is an open-addressing hash table from feature hashes to their
-// row and "nudge" weight, laid out so a lookup touches one cache line.
-type featTable struct {
-	slots []featEntry
-	mask  uint64
-}
+// featTable maps feature hashes to their row and "nudge" weight.
+type featTable struct{ t hashTable[featEntry] }
 
 type featEntry struct {
-	key uint64
 	w   float32
 	row uint32
 }
 
 func newFeatTable(keys []uint64, w []float32) featTable {
-	size := 16
-	for size < 2*len(keys) {
-		size *= 2
-	}
-	t := featTable{slots: make([]featEntry, size), mask: uint64(size - 1)}
-	for row, k := range keys {
-		if k == 0 {
-			continue // 0 marks an empty slot; no feature hashes to it in practice
+	return featTable{newHashTable(len(keys), func(put func(uint64, featEntry)) {
+		for row, k := range keys {
+			put(k, featEntry{w: w[row*modelCols], row: uint32(row)})
 		}
-		i := k & t.mask
-		for t.slots[i].key != 0 {
-			i = (i + 1) & t.mask
-		}
-		t.slots[i] = featEntry{key: k, w: w[row*modelCols], row: uint32(row)}
-	}
-	return t
+	})}
 }
 
-func (t *featTable) get(k uint64) *featEntry {
-	for i := k & t.mask; ; i = (i + 1) & t.mask {
-		e := &t.slots[i]
-		switch e.key {
-		case k:
-			return e
-		case 0:
-			return nil
-		}
-	}
-}
+// get returns the feature's entry, or nil for a feature the model lacks.
+func (f *featTable) get(k uint64) *featEntry { return f.t.find(k) }
 
 func sigmoid(z float64) float64 {
 	if z > 30 {
