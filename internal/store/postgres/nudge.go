@@ -50,6 +50,12 @@ func (s *Store) RecordNudge(ctx context.Context, n store.Nudge) (int64, error) {
 func (s *Store) RecordCapped(ctx context.Context, n store.Nudge, from time.Time, limit int) (int64, store.Outcome, error) {
 	var id int64
 	var outcome string
+	if limit <= 0 { // nothing to count: one statement, as RecordNudge
+		if err := s.queryRow(ctx, recordNudge, recordArgs(n, from, 0), &id, &outcome); err != nil {
+			return 0, "", fmt.Errorf("postgres: record nudge: %w", err)
+		}
+		return id, store.Outcome(outcome), nil
+	}
 	err := s.tx(ctx, pgx.TxOptions{}, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1 || '/' || $2, 0))`,
 			n.Team, n.User); err != nil {

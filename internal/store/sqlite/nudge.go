@@ -50,9 +50,14 @@ func (s *Store) RecordNudge(ctx context.Context, n store.Nudge) (int64, error) {
 func (s *Store) RecordCapped(ctx context.Context, n store.Nudge, from time.Time, limit int) (int64, store.Outcome, error) {
 	var id int64
 	var outcome string
-	err := s.tx(ctx, func(tx *sql.Tx) error {
-		return tx.QueryRowContext(ctx, recordNudge, recordArgs(n, from, limit)...).Scan(&id, &outcome)
-	})
+	var err error
+	if limit <= 0 { // nothing to count: one statement, as RecordNudge
+		err = mapErr(s.db.QueryRowContext(ctx, recordNudge, recordArgs(n, from, 0)...).Scan(&id, &outcome))
+	} else {
+		err = s.tx(ctx, func(tx *sql.Tx) error {
+			return tx.QueryRowContext(ctx, recordNudge, recordArgs(n, from, limit)...).Scan(&id, &outcome)
+		})
+	}
 	if err != nil {
 		return 0, "", fmt.Errorf("sqlite: record nudge: %w", err)
 	}
