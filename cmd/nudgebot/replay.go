@@ -17,8 +17,8 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 
+	"github.com/nudgebot/nudgebot/internal/app"
 	"github.com/nudgebot/nudgebot/internal/replay"
-	"github.com/nudgebot/nudgebot/internal/score"
 )
 
 const replayUsage = `usage: nudgebot replay [flags] EXPORT
@@ -91,27 +91,14 @@ func cmdReplay(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 
-	rules := score.DefaultRules()
-	if *rulesFile != "" {
-		f, err := os.Open(*rulesFile)
-		if err != nil {
-			fmt.Fprintf(stderr, "nudgebot replay: --rules: %v\n", err)
-			return exitUsage
-		}
-		rules, err = score.LoadRules(f, *rulesFile)
-		f.Close()
-		if err != nil {
-			fmt.Fprintf(stderr, "nudgebot replay: --rules: %v\n", err)
-			return exitUsage
-		}
+	rules, err := app.RulesFile(*rulesFile)
+	if err != nil {
+		fmt.Fprintf(stderr, "nudgebot replay: --rules: %v\n", err)
+		return exitUsage
 	}
-	if *modelFile != "" {
-		m, err := loadModel(*modelFile)
-		if err != nil {
-			fmt.Fprintf(stderr, "nudgebot replay: --model: %v\n", err)
-			return exitUsage
-		}
-		rules = rules.WithModel(m)
+	if rules, err = app.ModelFile(rules, *modelFile); err != nil {
+		fmt.Fprintf(stderr, "nudgebot replay: --model: %v\n", err)
+		return exitUsage
 	}
 
 	opts := replay.Options{

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/nudgebot/nudgebot/internal/app"
 	"github.com/nudgebot/nudgebot/internal/score"
 )
 
@@ -71,42 +72,15 @@ func (f *scoreFlags) setup(fs *flag.FlagSet, args []string, stderr io.Writer) (p
 		fmt.Fprintf(stderr, "nudgebot %s: --threshold %v: want 0 < X <= 1\n", fs.Name(), f.threshold)
 		return nil, nil, exitUsage, false
 	}
-	rules = score.DefaultRules()
-	if f.rules != "" {
-		file, err := os.Open(f.rules)
-		if err != nil {
-			fmt.Fprintf(stderr, "nudgebot %s: rules: %v\n", fs.Name(), err)
-			return nil, nil, exitUsage, false
-		}
-		defer file.Close()
-		rules, err = score.LoadRules(file, f.rules)
-		if err != nil {
-			fmt.Fprintf(stderr, "nudgebot %s: %v\n", fs.Name(), err)
-			return nil, nil, exitUsage, false
-		}
+	if rules, err = app.RulesFile(f.rules); err != nil {
+		fmt.Fprintf(stderr, "nudgebot %s: rules: %v\n", fs.Name(), err)
+		return nil, nil, exitUsage, false
 	}
-	if f.model != "" {
-		m, err := loadModel(f.model)
-		if err != nil {
-			fmt.Fprintf(stderr, "nudgebot %s: %v\n", fs.Name(), err)
-			return nil, nil, exitUsage, false
-		}
-		rules = rules.WithModel(m)
+	if rules, err = app.ModelFile(rules, f.model); err != nil {
+		fmt.Fprintf(stderr, "nudgebot %s: model: %v\n", fs.Name(), err)
+		return nil, nil, exitUsage, false
 	}
 	return pos, rules, exitOK, true
-}
-
-// loadModel reads the model file at path; "off" is no model (nil).
-func loadModel(path string) (*score.Model, error) {
-	if path == "off" {
-		return nil, nil
-	}
-	file, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("model: %w", err)
-	}
-	defer file.Close()
-	return score.LoadModel(file, path)
 }
 
 func cmdScore(args []string, stdin io.Reader, stdout, stderr io.Writer) int {

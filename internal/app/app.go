@@ -97,11 +97,8 @@ func New(ctx context.Context, cfg Config, log *zap.Logger, opts Options) (_ *App
 	if now == nil {
 		now = time.Now
 	}
-	rules, err := loadRules(cfg.RulesFile)
+	rules, err := loadScorer(cfg)
 	if err != nil {
-		return nil, err
-	}
-	if rules, err = loadModel(rules, cfg.ModelFile); err != nil {
 		return nil, err
 	}
 	// Logged once the configuration, rules and model are known good (a
@@ -150,45 +147,57 @@ func New(ctx context.Context, cfg Config, log *zap.Logger, opts Options) (_ *App
 	return &App{log: log, now: now, store: st, bot: bot, health: hs}, nil
 }
 
-// loadRules returns the built-in rulebook, with NUDGE_RULES_FILE on top.
-// A file that cannot be read or parsed is a *ConfigError, like any other
-// bad variable.
-func loadRules(path string) (*score.Rules, error) {
+// RulesFile returns the built-in rulebook with the rules file at path
+// applied on top, or the built-in one alone when path is "". Errors name
+// the file.
+func RulesFile(path string) (*score.Rules, error) {
 	if path == "" {
 		return score.DefaultRules(), nil
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, &ConfigError{Var: "NUDGE_RULES_FILE", Msg: oneLine(err.Error())}
+		return nil, err
 	}
 	defer f.Close()
-	rules, err := score.LoadRules(f, path)
-	if err != nil {
-		return nil, &ConfigError{Var: "NUDGE_RULES_FILE", Msg: oneLine(err.Error())}
-	}
-	return rules, nil
+	return score.LoadRules(f, path)
 }
 
-// loadModel sets the model the rules blend with: the built-in one, the
-// file NUDGE_MODEL_FILE names (from nudgebot train), or none ("off").
-func loadModel(rules *score.Rules, path string) (*score.Rules, error) {
+// ModelFile returns rules blending with the model file at path (from
+// nudgebot train): "" keeps the built-in model, parsed now rather than on
+// the first message, and "off" scores by the rules alone. Errors name the
+// file.
+func ModelFile(rules *score.Rules, path string) (*score.Rules, error) {
 	switch path {
 	case "":
-		rules.Model() // parse the built-in model now, not on the first message
+		rules.Model()
 		return rules, nil
 	case "off":
 		return rules.WithModel(nil), nil
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, &ConfigError{Var: "NUDGE_MODEL_FILE", Msg: oneLine(err.Error())}
+		return nil, err
 	}
 	defer f.Close()
 	m, err := score.LoadModel(f, path)
 	if err != nil {
-		return nil, &ConfigError{Var: "NUDGE_MODEL_FILE", Msg: oneLine(err.Error())}
+		return nil, err
 	}
 	return rules.WithModel(m), nil
+}
+
+// loadScorer is RulesFile and ModelFile for NUDGE_RULES_FILE and
+// NUDGE_MODEL_FILE: a file that cannot be read or parsed is a
+// *ConfigError, like any other bad variable.
+func loadScorer(cfg Config) (*score.Rules, error) {
+	rules, err := RulesFile(cfg.RulesFile)
+	if err != nil {
+		return nil, &ConfigError{Var: "NUDGE_RULES_FILE", Msg: oneLine(err.Error())}
+	}
+	if rules, err = ModelFile(rules, cfg.ModelFile); err != nil {
+		return nil, &ConfigError{Var: "NUDGE_MODEL_FILE", Msg: oneLine(err.Error())}
+	}
+	return rules, nil
 }
 
 // oneLine keeps the first line of s.
