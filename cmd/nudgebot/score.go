@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -287,73 +288,102 @@ func cmdEval(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
-// evaluateCorpus streams a JSONL corpus through the scorer.
-func evaluateCorpus(r io.Reader, name string, rules *score.Rules, threshold float64) (*evalReport, error) {
-	rep := &evalReport{Families: map[string]*famStat{}}
+// scanCorpus reads a JSONL corpus line by line and calls each with every
+// non-blank line, decoded; a bad line is an error naming it.
+func scanCorpus(r io.Reader, name string, each func(ln int, cl corpusLine)) error {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 1<<20), maxLine)
 	ln := 0
 	for sc.Scan() {
 		ln++
-		b := sc.Bytes()
-		if len(strings.TrimSpace(string(b))) == 0 {
+		if len(bytes.TrimSpace(sc.Bytes())) == 0 {
 			continue
 		}
-		cl, err := parseCorpusLine(b, name, ln)
+		cl, err := parseCorpusLine(sc.Bytes(), name, ln)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		want := *cl.Label
-		res := score.Evaluate(score.Message{Text: *cl.Text, Context: cl.Context}, rules)
-		got := res.Nudge(threshold)
-		rep.N++
-		c := evalCase{ID: string(cl.ID), Line: ln, Score: round3(res.Score), Want: cl.Family, Got: string(res.Family)}
-		if len(res.Hits) > 0 {
-			c.Rule = res.Hits[0].RuleID
-		}
-		switch {
-		case want == "nudge" && got:
-			rep.TP++
-		case want == "nudge":
-			rep.FN++
-			c.Text, c.weight = *cl.Text, -res.Score
-			rep.Misses = keepWorst(rep.Misses, c)
-		case got:
-			rep.FP++
-			c.Text, c.weight = *cl.Text, res.Score
-			rep.FalseAlarms = keepWorst(rep.FalseAlarms, c)
-		default:
-			rep.TN++
-		}
-		if want == "nudge" {
-			fam := cl.Family
-			if fam == "" {
-				fam = "(none)"
-			}
-			st := rep.Families[fam]
-			if st == nil {
-				st = &famStat{}
-				rep.Families[fam] = st
-			}
-			st.Total++
-			if got {
-				st.Nudged++
-				if string(res.Family) == cl.Family {
-					st.SameFam++
-				}
-			}
-		}
+		each(ln, cl)
 	}
 	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("%s:%d: %w", name, ln+1, err)
+		return fmt.Errorf("%s:%d: %w", name, ln+1, err)
 	}
-	rep.Precision = ratio(rep.TP, rep.TP+rep.FP)
-	rep.Recall = ratio(rep.TP, rep.TP+rep.FN)
-	if rep.Precision+rep.Recall > 0 {
-		rep.F1 = 2 * rep.Precision * rep.Recall / (rep.Precision + rep.Recall)
+	return nil
+}
+
+// evaluateCorpus streams a JSONL corpus through the scorer.
+func evaluateCorpus(r io.Reader, name string, rules *score.Rules, threshold float64) (*evalReport, error) {
+	rep := newEvalReport()
+	err := scanCorpus(r, name, func(ln int, cl corpusLine) {
+		rep.add(ln, cl, rules, threshold)
+	})
+	if err != nil {
+		return nil, err
 	}
-	rep.FPR = ratio(rep.FP, rep.FP+rep.TN)
+	rep.finish()
 	return rep, nil
+}
+
+func newEvalReport() *evalReport { return &evalReport{Families: map[string]*famStat{}} }
+
+// add scores corpus line ln into the report.
+func (rep *evalReport) add(ln int, cl corpusLine, rules *score.Rules, threshold float64) {
+	want := *cl.Label
+	res := score.Evaluate(score.Message{Text: *cl.Text, Context: cl.Context}, rules)
+	got := res.Nudge(threshold)
+	rep.N++
+	c := evalCase{ID: string(cl.ID), Line: ln, Score: round3(res.Score), Want: cl.Family, Got: string(res.Family)}
+	if len(res.Hits) > 0 {
+		c.Rule = res.Hits[0].RuleID
+	}
+	switch {
+	case want == "nudge" && got:
+		rep.TP++
+	case want == "nudge":
+		rep.FN++
+		c.Text, c.weight = *cl.Text, -res.Score
+		rep.Misses = keepWorst(rep.Misses, c)
+	case got:
+		rep.FP++
+		c.Text, c.weight = *cl.Text, res.Score
+		rep.FalseAlarms = keepWorst(rep.FalseAlarms, c)
+	default:
+		rep.TN++
+	}
+	if want != "nudge" {
+		return
+	}
+	fam := cl.Family
+	if fam == "" {
+		fam = "(none)"
+	}
+	st := rep.Families[fam]
+	if st == nil {
+		st = &famStat{}
+		rep.Families[fam] = st
+	}
+	st.Total++
+	if got {
+		st.Nudged++
+		if string(res.Family) == cl.Family {
+			st.SameFam++
+		}
+	}
+}
+
+// finish sets the report's rates from its counts.
+func (rep *evalReport) finish() {
+	rep.Precision, rep.Recall, rep.F1, rep.FPR = rates(rep.TP, rep.FP, rep.FN, rep.TN)
+}
+
+// rates are precision, recall, F1 and the false-alarm rate of a
+// confusion table.
+func rates(tp, fp, fn, tn int) (p, r, f1, fpr float64) {
+	p, r = ratio(tp, tp+fp), ratio(tp, tp+fn)
+	if p+r > 0 {
+		f1 = 2 * p * r / (p + r)
+	}
+	return p, r, f1, ratio(fp, fp+tn)
 }
 
 func ratio(a, b int) float64 {

@@ -66,17 +66,18 @@ func cmdTrain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "nudgebot train: --epochs, --l2 and --min-count can't be negative")
 		return exitUsage
 	}
-	// Each file is read once: its bytes are trained on and measured.
-	files := make(map[string][]byte, len(pos)+len(validate))
+	// Each file is read and decoded once: its lines are trained on and
+	// measured.
+	files := make(map[string][]numberedLine, len(pos)+len(validate))
 	for _, p := range append(slices.Clone(pos), validate...) {
-		if files[p], err = os.ReadFile(p); err != nil {
+		if files[p], err = readCorpusFile(p); err != nil {
 			fmt.Fprintf(stderr, "nudgebot train: %v\n", err)
 			return exitError
 		}
 	}
 	corpora := make([][]score.Example, len(pos))
 	for i, p := range pos {
-		if corpora[i], err = readExamples(p, files[p]); err != nil {
+		if corpora[i], err = examples(p, files[p]); err != nil {
 			fmt.Fprintf(stderr, "nudgebot train: %v\n", err)
 			return exitError
 		}
@@ -98,11 +99,7 @@ func cmdTrain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 				fmt.Fprintf(stderr, "nudgebot train: %v\n", err)
 				return exitError
 			}
-			t, a, err := compare(w, p, files[p], rules, m, *threshold)
-			if err != nil {
-				fmt.Fprintf(stderr, "nudgebot train: %v\n", err)
-				return exitError
-			}
+			t, a := compare(w, p, files[p], rules, m, *threshold)
 			total.add(t)
 			alone.add(a)
 		}
@@ -122,11 +119,7 @@ func cmdTrain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	var vt, va tally
 	for _, p := range validate {
-		t, a, err := compare(w, p, files[p], rules, m, *threshold)
-		if err != nil {
-			fmt.Fprintf(stderr, "nudgebot train: %v\n", err)
-			return exitError
-		}
+		t, a := compare(w, p, files[p], rules, m, *threshold)
 		vt.add(t)
 		va.add(a)
 	}
@@ -173,34 +166,42 @@ func readList(path string) ([]string, error) {
 	return out, nil
 }
 
-// readExamples reads a labeled corpus, the file path holds, for training.
-func readExamples(path string, data []byte) ([]score.Example, error) {
-	var out []score.Example
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 0, 1<<20), maxLine)
-	for ln := 1; sc.Scan(); ln++ {
-		if len(bytes.TrimSpace(sc.Bytes())) == 0 {
-			continue
-		}
-		cl, err := parseCorpusLine(sc.Bytes(), path, ln)
-		if err != nil {
-			return nil, err
-		}
-		ex := score.Example{Text: *cl.Text, Nudge: *cl.Label == "nudge"}
+// numberedLine is a corpus line and its line number.
+type numberedLine struct {
+	ln int
+	cl corpusLine
+}
+
+// readCorpusFile reads and decodes a labeled corpus.
+func readCorpusFile(path string) ([]numberedLine, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var out []numberedLine
+	if err := scanCorpus(f, path, func(ln int, cl corpusLine) { out = append(out, numberedLine{ln, cl}) }); err != nil {
+		return nil, err
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%s: no examples", path)
+	}
+	return out, nil
+}
+
+// examples are a corpus's lines for training.
+func examples(path string, lines []numberedLine) ([]score.Example, error) {
+	out := make([]score.Example, 0, len(lines))
+	for _, l := range lines {
+		ex := score.Example{Text: *l.cl.Text, Nudge: *l.cl.Label == "nudge"}
 		if ex.Nudge {
-			f, ok := score.ParseFamily(cl.Family)
+			f, ok := score.ParseFamily(l.cl.Family)
 			if !ok {
-				return nil, fmt.Errorf("%s:%d: family %q: want one of %s", path, ln, cl.Family, familyNames())
+				return nil, fmt.Errorf("%s:%d: family %q: want one of %s", path, l.ln, l.cl.Family, familyNames())
 			}
 			ex.Family = f
 		}
 		out = append(out, ex)
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("%s: no examples", path)
 	}
 	return out, nil
 }
@@ -226,40 +227,32 @@ func (t *tally) add(u tally) {
 }
 
 func (t tally) String() string {
-	p, r := ratio(t.tp, t.tp+t.fp), ratio(t.tp, t.tp+t.fn)
-	f1 := 0.0
-	if p+r > 0 {
-		f1 = 2 * p * r / (p + r)
-	}
-	return fmt.Sprintf("P %.3f R %.3f F1 %.3f FPR %.3f n=%d family %.2f", p, r, f1, ratio(t.fp, t.fp+t.tn), t.tp+t.fp+t.fn+t.tn, ratio(t.famOK, t.tp))
+	p, r, f1, fpr := rates(t.tp, t.fp, t.fn, t.tn)
+	return fmt.Sprintf("P %.3f R %.3f F1 %.3f FPR %.3f n=%d family %.2f", p, r, f1, fpr, t.tp+t.fp+t.fn+t.tn, ratio(t.famOK, t.tp))
 }
 
-// compare measures a corpus (the file path holds) blended with m and by
-// the rules alone, and prints both on one line.
-func compare(w io.Writer, path string, data []byte, rules *score.Rules, m *score.Model, threshold float64) (with, alone tally, err error) {
-	if with, err = measure(path, data, rules.WithModel(m), threshold); err != nil {
-		return with, alone, err
-	}
-	if alone, err = measure(path, data, rules.WithModel(nil), threshold); err != nil {
-		return with, alone, err
-	}
+// compare measures a corpus blended with m and by the rules alone, and
+// prints both on one line.
+func compare(w io.Writer, path string, lines []numberedLine, rules *score.Rules, m *score.Model, threshold float64) (with, alone tally) {
+	with = measure(lines, rules.WithModel(m), threshold)
+	alone = measure(lines, rules.WithModel(nil), threshold)
 	printTallies(w, filepath.Base(path), with, alone)
-	return with, alone, nil
+	return with, alone
 }
 
 func printTallies(w io.Writer, label string, with, alone tally) {
 	fmt.Fprintf(w, "%-40s %s   (rules alone %s)\n", label, with, alone)
 }
 
-// measure scores a corpus (the file path holds) with rules.
-func measure(path string, data []byte, rules *score.Rules, threshold float64) (tally, error) {
-	rep, err := evaluateCorpus(bytes.NewReader(data), path, rules, threshold)
-	if err != nil {
-		return tally{}, err
+// measure scores a corpus's lines with rules.
+func measure(lines []numberedLine, rules *score.Rules, threshold float64) tally {
+	rep := newEvalReport()
+	for _, l := range lines {
+		rep.add(l.ln, l.cl, rules, threshold)
 	}
 	t := tally{tp: rep.TP, fp: rep.FP, fn: rep.FN, tn: rep.TN}
 	for _, f := range rep.Families {
 		t.famOK += f.SameFam
 	}
-	return t, nil
+	return t
 }
