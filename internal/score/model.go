@@ -375,30 +375,6 @@ type prediction struct {
 	ms         *modelScratch
 }
 
-// predict runs the model over text.
-func (m *Model) predict(text string) prediction {
-	p := m.newPredictor()
-	rd := readerPool.Get().(*reader)
-	rd.reset(m, text, false)
-	sc := newScanner(text)
-	var t token
-	for {
-		ok, brk := sc.next(&t)
-		if !ok {
-			break
-		}
-		if !rd.room() {
-			p.take(rd)
-		}
-		rd.token(&t, brk)
-	}
-	pr := p.finish(rd)
-	readerPool.Put(rd)
-	return pr
-}
-
-var readerPool = sync.Pool{New: func() any { return new(reader) }}
-
 // predictor adds up the features of one message.
 type predictor struct {
 	m  *Model
@@ -486,7 +462,7 @@ func (p *predictor) finish(rd *reader) prediction {
 }
 
 // families fills pr.fam, the probability of each family given a nudge,
-// from the features predict counted, and gives the scratch back.
+// from the features the prediction counted.
 func (m *Model) families(pr *prediction) {
 	var z [8]float64
 	for i := range z {

@@ -1,6 +1,9 @@
 package score
 
-import "testing"
+import (
+	"sync"
+	"testing"
+)
 
 // BenchmarkModelPredict is the model's share of Evaluate over the dev
 // corpus.
@@ -30,3 +33,28 @@ func BenchmarkLoadModel(b *testing.B) {
 		}
 	}
 }
+
+// predict runs the model alone over text, tokenizing it itself (Evaluate
+// feeds the model the tokens of the rules' scan instead).
+func (m *Model) predict(text string) prediction {
+	p := m.newPredictor()
+	rd := readerPool.Get().(*reader)
+	rd.reset(m, text, false)
+	sc := newScanner(text)
+	var t token
+	for {
+		ok, brk := sc.next(&t)
+		if !ok {
+			break
+		}
+		if !rd.room() {
+			p.take(rd)
+		}
+		rd.token(&t, brk)
+	}
+	pr := p.finish(rd)
+	readerPool.Put(rd)
+	return pr
+}
+
+var readerPool = sync.Pool{New: func() any { return new(reader) }}
