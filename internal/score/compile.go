@@ -1084,10 +1084,16 @@ func glushkov(n *pnode, follow []uint64) (first, last uint64, nullable bool) {
 	return first, last, nullable
 }
 
+// indexes are the ruleset's four indexes: its matches' and its
+// exceptions', each anchored and not.
+func (rs *ruleset) indexes() []*index {
+	return []*index{&rs.match.any, &rs.match.head, &rs.except.any, &rs.except.head}
+}
+
 func (rs *ruleset) index(pats []pattern, nwords int) error {
 	rs.pats = pats
 	rs.findTwins()
-	for _, ix := range []*index{&rs.match.any, &rs.match.head, &rs.except.any, &rs.except.head} {
+	for _, ix := range rs.indexes() {
 		ix.byWord = make([]plist, nwords)
 	}
 	rs.need = make([]patNeed, len(pats))
@@ -1153,7 +1159,7 @@ func (rs *ruleset) index(pats []pattern, nwords int) error {
 			}
 		}
 	}
-	for _, ix := range []*index{&rs.match.any, &rs.match.head, &rs.except.any, &rs.except.head} {
+	for _, ix := range rs.indexes() {
 		ix.words = make([]uint64, (len(ix.byWord)+63)/64)
 		for w := range ix.byWord {
 			ix.byWord[w].buildSplit()
