@@ -54,17 +54,8 @@ func (b *Bot) runCommand(ctx context.Context, team, channel, user, text string) 
 
 	if cmd.ManagerOnly() {
 		ok, err := b.isManager(ctx, user)
-		var rl *slack.RateLimitedError
-		if errors.As(err, &rl) {
-			// Not waited out here, on a worker: the manager asks again.
-			b.m.apiErrors.WithLabelValues("users.info").Inc()
-			b.m.slash.WithLabelValues(cmd.Kind.String(), "error").Inc()
-			return reply{Text: fmt.Sprintf(slackBusy, max(rl.RetryAfter.Round(time.Second), time.Second))}
-		}
 		if err != nil {
-			log.Warn("slash: manager check failed", zap.Error(err))
-			b.m.slash.WithLabelValues(cmd.Kind.String(), "error").Inc()
-			return reply{Text: somethingWrong}
+			return b.lookupFailed(cmd.Kind, err, log.With(zap.String("check", "manager")))
 		}
 		if !ok {
 			log.Info("slash refused: not a manager")
@@ -79,16 +70,9 @@ func (b *Bot) runCommand(ctx context.Context, team, channel, user, text string) 
 	if cmd.Kind == slash.KindSnooze || cmd.Kind == slash.KindUnsnooze {
 		// An agent snoozes their own nudges; anyone else has none.
 		u, err := b.users.get(ctx, user)
-		var rl *slack.RateLimitedError
 		switch {
-		case errors.As(err, &rl):
-			b.m.apiErrors.WithLabelValues("users.info").Inc()
-			b.m.slash.WithLabelValues(cmd.Kind.String(), "error").Inc()
-			return reply{Text: fmt.Sprintf(slackBusy, max(rl.RetryAfter.Round(time.Second), time.Second))}
 		case err != nil:
-			log.Warn("slash: user lookup failed", zap.Error(err))
-			b.m.slash.WithLabelValues(cmd.Kind.String(), "error").Inc()
-			return reply{Text: somethingWrong}
+			return b.lookupFailed(cmd.Kind, err, log.With(zap.String("check", "agent")))
 		case u.Role != Agent:
 			b.m.slash.WithLabelValues(cmd.Kind.String(), "refused").Inc()
 			return reply{Text: notAgent}
@@ -104,6 +88,20 @@ func (b *Bot) runCommand(ctx context.Context, team, channel, user, text string) 
 	b.m.slash.WithLabelValues(cmd.Kind.String(), "ok").Inc()
 	log.Debug("slash command answered")
 	return r
+}
+
+// lookupFailed answers a command whose users.info lookup (the caller's
+// role) failed. A rate limit is not waited out here, on a worker: the
+// reply asks to try again once it has passed.
+func (b *Bot) lookupFailed(kind slash.Kind, err error, log *zap.Logger) reply {
+	b.m.slash.WithLabelValues(kind.String(), "error").Inc()
+	var rl *slack.RateLimitedError
+	if errors.As(err, &rl) {
+		b.m.apiErrors.WithLabelValues("users.info").Inc()
+		return reply{Text: fmt.Sprintf(slackBusy, max(rl.RetryAfter.Round(time.Second), time.Second))}
+	}
+	log.Warn("slash: user lookup failed", zap.Error(err))
+	return reply{Text: somethingWrong}
 }
 
 // kindLabel is a command's metric label: unknown subcommands share one.
