@@ -35,12 +35,8 @@ func recordArgs(n store.Nudge, from time.Time, limit int) []any {
 // RecordNudge stores n and returns its ID; a second record of the same
 // message updates the first.
 func (s *Store) RecordNudge(ctx context.Context, n store.Nudge) (int64, error) {
-	var id int64
-	var outcome string
-	if err := s.queryRow(ctx, recordNudge, recordArgs(n, time.Time{}, 0), &id, &outcome); err != nil {
-		return 0, fmt.Errorf("postgres: record nudge: %w", err)
-	}
-	return id, nil
+	id, _, err := s.RecordCapped(ctx, n, time.Time{}, 0)
+	return id, err
 }
 
 // RecordCapped is RecordNudge with the daily cap: in one transaction
@@ -50,7 +46,7 @@ func (s *Store) RecordNudge(ctx context.Context, n store.Nudge) (int64, error) {
 func (s *Store) RecordCapped(ctx context.Context, n store.Nudge, from time.Time, limit int) (int64, store.Outcome, error) {
 	var id int64
 	var outcome string
-	if limit <= 0 { // nothing to count: one statement, as RecordNudge
+	if limit <= 0 { // nothing to count: one statement
 		if err := s.queryRow(ctx, recordNudge, recordArgs(n, from, 0), &id, &outcome); err != nil {
 			return 0, "", fmt.Errorf("postgres: record nudge: %w", err)
 		}

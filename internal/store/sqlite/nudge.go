@@ -34,13 +34,8 @@ func recordArgs(n store.Nudge, from time.Time, limit int) []any {
 // RecordNudge stores n and returns its ID; a second record of the same
 // message updates the first.
 func (s *Store) RecordNudge(ctx context.Context, n store.Nudge) (int64, error) {
-	var id int64
-	var outcome string
-	err := s.db.QueryRowContext(ctx, recordNudge, recordArgs(n, time.Time{}, 0)...).Scan(&id, &outcome)
-	if err != nil {
-		return 0, fmt.Errorf("sqlite: record nudge: %w", mapErr(err))
-	}
-	return id, nil
+	id, _, err := s.RecordCapped(ctx, n, time.Time{}, 0)
+	return id, err
 }
 
 // RecordCapped is RecordNudge with the daily cap, counted and recorded
@@ -51,7 +46,7 @@ func (s *Store) RecordCapped(ctx context.Context, n store.Nudge, from time.Time,
 	var id int64
 	var outcome string
 	var err error
-	if limit <= 0 { // nothing to count: one statement, as RecordNudge
+	if limit <= 0 { // nothing to count: one statement
 		err = mapErr(s.db.QueryRowContext(ctx, recordNudge, recordArgs(n, from, 0)...).Scan(&id, &outcome))
 	} else {
 		err = s.tx(ctx, func(tx *sql.Tx) error {
