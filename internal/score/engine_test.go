@@ -61,6 +61,8 @@ func TestEvaluateExceptions(t *testing.T) {
 		{"Not to point fingers, but you're the one who turned it off.", "Not blaming anyone: could someone on your team have turned it off?"},
 		{"This is user error.", "This is not user error at all, the button is confusing."},
 		{"No, you didn't lose any data.", "No, you didn't do anything wrong."},
+		{"lol no, that's not how the export works.", "lol no worries at all"},
+		{"Obviously you didn't read the guide.", "Obviously you know your dog best, so pick the size you like."},
 	}
 	// The rulebook's exceptions are under test, so the rules alone.
 	rules := DefaultRules().WithModel(nil)
@@ -70,6 +72,45 @@ func TestEvaluateExceptions(t *testing.T) {
 		}
 		if res := Evaluate(Message{Text: tt.ok}, rules); res.Nudge(0.6) {
 			t.Errorf("Evaluate(%q) = %.2f, want no nudge (hits %v)", tt.ok, res.Score, res.Hits)
+		}
+	}
+}
+
+func TestSarcasticIdioms(t *testing.T) {
+	// Stock sarcasm hits spar.sarcastic-idiom wherever it is; the same
+	// words said plainly don't.
+	hit := []string{
+		"Bold move. Let me know how it goes.",
+		"Sure, let me just magically restore a file you deleted in March.",
+		"Cool story. Anything else?",
+		"The panel meets in May, I'm sure they'll enjoy reading that.",
+		"Their queue is two weeks long, but by all means, call them.",
+		"Let's not get dramatic, it's one invoice.",
+		"Shocking, truly.",
+	}
+	miss := []string{
+		"The new dashboard uses bold text for overdue invoices.",
+		"I can't magically see your screen, could you send a screenshot?",
+		"Imagine that you have two accounts: the old one keeps the history.",
+		"We figured out the cause, it was a stale cache on our side.",
+	}
+	rules := DefaultRules().WithModel(nil)
+	has := func(text string) bool {
+		for _, h := range Evaluate(Message{Text: text}, rules).Hits {
+			if h.RuleID == "spar.sarcastic-idiom" {
+				return true
+			}
+		}
+		return false
+	}
+	for _, text := range hit {
+		if !has(text) {
+			t.Errorf("Evaluate(%q): no spar.sarcastic-idiom hit", text)
+		}
+	}
+	for _, text := range miss {
+		if has(text) {
+			t.Errorf("Evaluate(%q): spar.sarcastic-idiom hit", text)
 		}
 	}
 }
