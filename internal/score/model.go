@@ -636,7 +636,9 @@ func LoadModel(r io.Reader, name string) (*Model, error) {
 // are substrings of text, so the built-in model's cost the binary nothing
 // more, and the start-up parse allocates little beyond the tables.
 func parseModel(text, name string) (*Model, error) {
-	m := &Model{gain: 2, center: 0.3}
+	// A file without a blend line (or with only some of its parameters)
+	// blends as Train does by default.
+	m := &Model{gain: DefaultGain, center: DefaultCenter, shift: DefaultShift}
 	lines := strings.Count(text, "\n") + 1
 	classes := map[uint64]uint32{}
 	feats := make(map[uint64]bool, lines)

@@ -240,6 +240,27 @@ func TestLoadModelErrors(t *testing.T) {
 	}
 }
 
+func TestLoadModelBlendDefaults(t *testing.T) {
+	row := " 0 0 0 0 0 0 0 0 0"
+	tests := []struct {
+		give                string
+		gain, center, shift float64
+	}{
+		{"bias" + row, DefaultGain, DefaultCenter, DefaultShift},
+		{"blend gain=3\nbias" + row, 3, DefaultCenter, DefaultShift},
+		{"blend gain=1 center=0.5 shift=0\nbias" + row, 1, 0.5, 0},
+	}
+	for _, tt := range tests {
+		m, err := LoadModel(strings.NewReader(tt.give), "m.txt")
+		if err != nil {
+			t.Fatalf("LoadModel(%q): %v", tt.give, err)
+		}
+		if g, c, s := m.Blend(); g != tt.gain || c != tt.center || s != tt.shift {
+			t.Errorf("LoadModel(%q).Blend() = %v, %v, %v, want %v, %v, %v", tt.give, g, c, s, tt.gain, tt.center, tt.shift)
+		}
+	}
+}
+
 // TestModelNoAllocs: with the model blended in, a message without hits
 // still does not allocate.
 func TestModelNoAllocs(t *testing.T) {
