@@ -539,7 +539,10 @@ func logit(p float64) float64 {
 // is σ(logit(p) + gain·(rules − center) + shift), with rules the rules'
 // combined weight: a strong rule hit lifts a message the model is unsure
 // of, the model lifts a message no rule caught, and a message both find
-// ordinary stays low. The family is the one the rules' weight and the
+// ordinary stays low. A strong cue (a hit of weight strongCue or more,
+// such as "you're wrong" or "as I already said") is not the model's to
+// overrule: p counts as at least strongFloor, so that the cue alone passes
+// the default threshold, however ordinary the rest of the message reads. The family is the one the rules' weight and the
 // model's family probabilities together favour, among those not switched
 // off; when no kept rule hit is of that family, a hit for the model
 // ("model.FAMILY", over the sentence that reads most like a nudge) is
@@ -551,7 +554,9 @@ func (r *Rules) blend(res Result, msg *Message, pr prediction) Result {
 	m := r.Model()
 	defer pr.release()
 	var famW [8]float64
+	strong := false
 	for _, h := range res.Hits {
+		strong = strong || h.Weight >= strongCue
 		if i := familyIndex(h.Family); i >= 0 {
 			famW[i] += h.Weight
 		}
@@ -582,6 +587,9 @@ func (r *Rules) blend(res Result, msg *Message, pr prediction) Result {
 			best, bestV = i, v
 		}
 	}
+	if strong {
+		p = max(p, strongFloor)
+	}
 	score := sigmoid(logit(p) + m.gain*(res.Score-m.center) + m.shift)
 	if best < 0 || len(res.Hits) == 0 && score < modelFloor {
 		return Result{} // nothing counts
@@ -610,6 +618,19 @@ func (r *Rules) blend(res Result, msg *Message, pr prediction) Result {
 	out.Suggestion = r.suggestions[best]
 	return out
 }
+
+// strongCue is the weight from which a rule's hit is a strong cue, and
+// strongFloor the least the model's probability counts as beside one: with
+// the built-in blend, a cue of 0.75 alone then scores 0.64. Measured by
+// leaving each training corpus out in turn (11,807 lines), the model's
+// veto of strong cues had caught little the exceptions didn't: without
+// it, 21 more nudges are caught for 6 more false alarms (F1 0.872 to
+// 0.874, false alarms 1.8% both), and plain contradictions such as "You
+// are wrong about the renewal date." are no longer let through.
+const (
+	strongCue   = 0.75
+	strongFloor = 1.0 / 3
+)
 
 // modelFloor is the score from which a message no rule hit counts at all
 // (has a family, a hit and a reminder): half the default threshold, so a

@@ -201,6 +201,24 @@ func TestBlendKeepsRuleHits(t *testing.T) {
 	}
 }
 
+// TestStrongCueStands: the built-in model finds these messages ordinary
+// apart from their cue, which still nudges on its own.
+func TestStrongCueStands(t *testing.T) {
+	rules := DefaultRules()
+	for _, text := range []string{
+		"You are wrong about the renewal date.",
+		"you're wrong, it renews on the 1st.",
+	} {
+		alone := Evaluate(Message{Text: text}, rules.WithModel(nil))
+		if len(alone.Hits) == 0 || alone.Score < strongCue {
+			t.Fatalf("Evaluate(%q) by the rules = %+v, want a strong cue", text, alone)
+		}
+		if res := Evaluate(Message{Text: text}, rules); !res.Nudge(0.6) {
+			t.Errorf("Evaluate(%q) = %.3f, want a nudge (hits %v)", text, res.Score, res.Hits)
+		}
+	}
+}
+
 func TestTrainDeterministic(t *testing.T) {
 	a, b := trainToy(t), trainToy(t)
 	var ab, bb bytes.Buffer

@@ -24,8 +24,8 @@ type TrainConfig struct {
 	Seed     uint64  // the order examples are visited in
 	// The blend with the rules (see Rules.blend); defaults gain 5, center
 	// 0.3, shift -1: a message no rule hits scores 0.6 when the model gives
-	// it 0.95, and a rule of weight 0.75 alone nudges unless the model
-	// finds the message ordinary (below 0.30).
+	// it 0.95, and a rule of weight 0.75 alone nudges whatever the model
+	// says (strongFloor).
 	Gain, Center, Shift float64
 }
 
