@@ -193,7 +193,7 @@ func readCorpusFile(path string) ([]numberedLine, error) {
 func examples(path string, lines []numberedLine) ([]score.Example, error) {
 	out := make([]score.Example, 0, len(lines))
 	for _, l := range lines {
-		ex := score.Example{Text: *l.cl.Text, Nudge: *l.cl.Label == "nudge"}
+		ex := score.Example{Text: *l.cl.Text, Nudge: *l.cl.Label == "nudge", Context: l.cl.Context}
 		if ex.Nudge {
 			f, ok := score.ParseFamily(l.cl.Family)
 			if !ok {

@@ -153,6 +153,9 @@ func Evaluate(msg Message, rules *Rules) Result {
 	var pr prediction
 	if m != nil {
 		st.reading = false
+		if msg.Context != "" {
+			readContext(&st.rd, &st.pred, msg.Context)
+		}
 		pr = st.pred.finish(&st.rd)
 		st.pred = predictor{}
 	}
@@ -163,6 +166,26 @@ func Evaluate(msg Message, rules *Rules) Result {
 		res = rules.blend(res, &msg, pr)
 	}
 	return res
+}
+
+// readContext gives the model the customer's message ctx that the agent's
+// message rd has read answers (see reader).
+func readContext(rd *reader, p *predictor, ctx string) {
+	text := rd.text
+	rd.text, rd.ctx = ctx, true
+	sc := newScanner(ctx)
+	var t token
+	for {
+		ok, brk := sc.next(&t)
+		if !ok {
+			break
+		}
+		if !rd.room() {
+			p.take(rd)
+		}
+		rd.token(&t, brk)
+	}
+	rd.text, rd.ctx = text, false
 }
 
 // escalationThreshold is the combined weight at which Escalated says yes.

@@ -118,8 +118,10 @@ var (
 	hPuncts = symHash(symPuncts)
 )
 
-// Feature hashes: a symbol alone, or a pair.
-func unigram(a uint64) uint64 { return mix64(a ^ 0x51) }
+// Feature hashes: a symbol alone, or a pair, of the agent's message; a
+// symbol of the customer's message before it.
+func unigram(a uint64) uint64    { return mix64(a ^ 0x51) }
+func ctxUnigram(a uint64) uint64 { return mix64(a ^ 0xc7c7) }
 func bigram(a, b uint64) uint64 {
 	return mix64(a*0xff51afd7ed558ccd ^ b ^ 0xb2)
 }
@@ -179,7 +181,31 @@ func (m *Model) walk(text string, names bool, fn func(f feature, name string)) {
 	drain()
 }
 
-// reader turns a message's tokens, one at a time, into features. It keeps
+// walkContext calls fn with every feature the customer's message ctx
+// gives the agent's reply to it, in order, duplicates included.
+func (m *Model) walkContext(ctx string, names bool, fn func(f feature, name string)) {
+	var rd reader
+	rd.reset(m, ctx, names)
+	rd.ctx = true
+	sc := newScanner(ctx)
+	var t token
+	for {
+		ok, brk := sc.next(&t)
+		if !ok {
+			break
+		}
+		rd.token(&t, brk)
+		for k, f := range rd.out[:rd.nout] {
+			fn(f, rd.outNames[k])
+		}
+		rd.nout = 0
+	}
+}
+
+// reader turns a message's tokens, one at a time, into features. While
+// ctx, it reads the customer's message the agent answers instead: each of
+// its symbols is a feature of its own (no pairs), outside the agent's
+// sentences (sent -1), and its words don't count as the agent's. It keeps
 // them in out, in order, for its consumer to take (a predictor's take, or
 // walk) whenever room says a token may not fit. Their names, when it was
 // asked for them, are in outNames: out holds no pointers, so that writing
@@ -195,6 +221,7 @@ type reader struct {
 	out      [featBatch]feature
 	outNames [featBatch]string
 	nout     int
+	ctx      bool
 }
 
 // featBatch is how many features a reader holds. A predictor looks a
@@ -214,7 +241,7 @@ const maxTokenFeatures = 6
 func (rd *reader) reset(m *Model, text string, names bool) {
 	rd.m, rd.text, rd.names = m, text, names
 	rd.prev, rd.prevName = symbol{raw: hStart, cls: hStart}, special(symStart)
-	rd.sent, rd.nout, rd.words = 0, 0, 0
+	rd.sent, rd.nout, rd.words, rd.ctx = 0, 0, 0, false
 }
 
 // room reports whether the features of another token fit in rd.out.
@@ -223,6 +250,14 @@ func (rd *reader) room() bool { return rd.nout <= featBatch-maxTokenFeatures }
 // emit gives the features symbol s, named nm, adds: itself, and the pair
 // it ends.
 func (rd *reader) emit(s symbol, nm symName) {
+	if rd.ctx {
+		rd.out[rd.nout] = feature{hash: ctxUnigram(s.raw), sent: -1}
+		if rd.names {
+			rd.outNames[rd.nout] = "c " + nm.name
+		}
+		rd.nout++
+		return
+	}
 	prev := &rd.prev
 	pstart := prev.start
 	if prev.raw == hStart {
@@ -243,11 +278,11 @@ func (rd *reader) emit(s symbol, nm symName) {
 // There must be room for its features (room).
 func (rd *reader) token(t *token, brk bool) {
 	m := rd.m
-	if brk {
+	if brk && !rd.ctx {
 		rd.sent++
 	}
 	s := symbol{start: t.start, end: t.end}
-	if t.flags&(tkNum|tkWord) != 0 {
+	if t.flags&(tkNum|tkWord) != 0 && !rd.ctx {
 		rd.words++
 	}
 	switch {
@@ -296,7 +331,7 @@ func (rd *reader) token(t *token, brk bool) {
 		}
 		rd.emit(s, nm)
 	}
-	if t.flags&tkEnd != 0 {
+	if t.flags&tkEnd != 0 && !rd.ctx {
 		rd.sent++
 	}
 }
@@ -419,11 +454,13 @@ func (p *predictor) take(rd *reader) {
 	seen, epoch := p.ms.seen, p.ms.epoch
 	for k := range b {
 		f := &b[k]
-		if f.sent != p.cur.sent {
-			p.sentenceDone()
-			p.cur.sent, p.cur.start, p.cur.end, p.cur.sum = f.sent, f.start, f.end, 0
+		if f.sent >= 0 { // not the customer's
+			if f.sent != p.cur.sent {
+				p.sentenceDone()
+				p.cur.sent, p.cur.start, p.cur.end, p.cur.sum = f.sent, f.start, f.end, 0
+			}
+			p.cur.end = max(p.cur.end, f.end)
 		}
-		p.cur.end = max(p.cur.end, f.end)
 		e := es[k]
 		if e == nil || seen[e.row] == epoch {
 			continue
@@ -431,7 +468,7 @@ func (p *predictor) take(rd *reader) {
 		seen[e.row] = epoch
 		p.ms.rows = append(p.ms.rows, e.row)
 		p.z += float64(e.w)
-		if e.w > 0 {
+		if e.w > 0 && f.sent >= 0 {
 			p.cur.sum += float64(e.w)
 		}
 	}
@@ -715,10 +752,10 @@ func parseModel(text, name string) (*Model, error) {
 				}
 				classes[hashWord(w)] = idx + 1
 			}
-		case "bias", "u", "b":
+		case "bias", "u", "b", "c":
 			nsym := 0
 			switch fs[0] {
-			case "u":
+			case "u", "c":
 				nsym = 1
 			case "b":
 				nsym = 2
@@ -742,7 +779,9 @@ func parseModel(text, name string) (*Model, error) {
 				continue
 			}
 			var h uint64
-			if nsym == 1 {
+			if fs[0] == "c" {
+				h = ctxUnigram(symHash(fs[1]))
+			} else if nsym == 1 {
 				h = unigram(symHash(fs[1]))
 			} else {
 				h = bigram(symHash(fs[1]), symHash(fs[2]))
@@ -761,7 +800,7 @@ func parseModel(text, name string) (*Model, error) {
 			m.names = append(m.names, fname)
 			m.w = append(m.w, row[:]...)
 		default:
-			return nil, fail("unknown directive %q (want blend, class, bias, u or b)", fs[0])
+			return nil, fail("unknown directive %q (want blend, class, bias, u, b or c)", fs[0])
 		}
 	}
 	if !sawBias {
@@ -816,8 +855,9 @@ func fieldBytes(fs []string) int {
 func (m *Model) WriteTo(w io.Writer) (int64, error) {
 	var b bytes.Buffer
 	b.WriteString("# nudgebot model: written by `nudgebot train`; retrain rather than edit.\n")
-	b.WriteString("# Each feature row: the feature, its weight toward a nudge, then one\n")
-	b.WriteString("# weight per family (" + familyList() + ").\n")
+	b.WriteString("# Each feature row: the feature (u: a symbol, b: a pair of them, c: a\n")
+	b.WriteString("# symbol of the customer's message before), its weight toward a nudge,\n")
+	b.WriteString("# then one weight per family (" + familyList() + ").\n")
 	fmt.Fprintf(&b, "blend gain=%s center=%s shift=%s\n", fmtF(m.gain), fmtF(m.center), fmtF(m.shift))
 	for i, n := range m.classNames {
 		fmt.Fprintf(&b, "class %s %s\n", n, strings.Join(m.classWords[i], " "))

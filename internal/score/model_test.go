@@ -81,7 +81,7 @@ func TestModelUpToDate(t *testing.T) {
 			continue
 		}
 		for _, r := range readCorpus(t, filepath.Join("testdata", line)) {
-			e := Example{Text: r.Text, Nudge: r.Label == "nudge"}
+			e := Example{Text: r.Text, Nudge: r.Label == "nudge", Context: r.Context}
 			if e.Nudge {
 				e.Family = Family(r.Family)
 			}
@@ -216,6 +216,53 @@ func TestStrongCueStands(t *testing.T) {
 		if res := Evaluate(Message{Text: text}, rules); !res.Nudge(0.6) {
 			t.Errorf("Evaluate(%q) = %.3f, want a nudge (hits %v)", text, res.Score, res.Hits)
 		}
+	}
+}
+
+// TestModelReadsContext: the same reply reads as a nudge after a customer
+// who said the opposite, and not after one who asked.
+func TestModelReadsContext(t *testing.T) {
+	const reply = "It shipped on Monday."
+	var ex []Example
+	for range 20 {
+		ex = append(ex,
+			Example{Text: reply, Context: "it never shipped, useless", Nudge: true, Family: Contradict},
+			Example{Text: reply, Context: "when will it ship?"})
+	}
+	m, err := Train(ex, TrainConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf strings.Builder
+	if _, err := m.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "\nc never ") {
+		t.Errorf("model file lacks the context feature \"c never\"")
+	}
+	rules := DefaultRules().WithModel(m)
+	denied := Evaluate(Message{Text: reply, Context: "it never shipped, useless"}, rules)
+	asked := Evaluate(Message{Text: reply, Context: "when will it ship?"}, rules)
+	if !denied.Nudge(0.6) || asked.Nudge(0.6) {
+		t.Errorf("after a denial %.3f, after a question %.3f: want a nudge only after the denial", denied.Score, asked.Score)
+	}
+	for _, h := range denied.Hits {
+		if h.Start < 0 || h.End > len(reply) || h.Start >= h.End {
+			t.Errorf("hit %+v is not a span of the reply", h)
+		}
+	}
+}
+
+// TestBuiltinModelContext: the built-in model does not take a plain fact
+// for a contradiction, unless the customer had said otherwise.
+func TestBuiltinModelContext(t *testing.T) {
+	const reply = "Your order shipped yesterday."
+	if res := Evaluate(Message{Text: reply}, nil); res.Nudge(0.6) {
+		t.Errorf("Evaluate(%q) alone = %.3f, want no nudge", reply, res.Score)
+	}
+	ctx := "my order NEVER shipped, this is ridiculous"
+	if res := Evaluate(Message{Text: reply, Context: ctx}, nil); !res.Nudge(0.6) {
+		t.Errorf("Evaluate(%q) after %q = %.3f, want a nudge", reply, ctx, res.Score)
 	}
 }
 

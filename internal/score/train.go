@@ -10,9 +10,10 @@ import (
 
 // Example is one labeled agent message for Train.
 type Example struct {
-	Text   string
-	Nudge  bool
-	Family Family // the family of a nudge; ignored otherwise
+	Text    string
+	Nudge   bool
+	Family  Family // the family of a nudge; ignored otherwise
+	Context string // the customer's message before, if any
 }
 
 // TrainConfig tunes Train. The zero value trains the built-in model.
@@ -67,8 +68,12 @@ var modelClasses = []struct {
 
 // Train learns a model from labeled examples: a logistic regression for
 // "is it a nudge" over every example, and one per family over the nudges
-// (to say which family a nudge is), fitted with AdaGrad. The same
-// examples and config always give the same model.
+// (to say which family a nudge is), fitted with AdaGrad. Its features are
+// the agent's words and pairs of words, and the words of the customer's
+// message before (Context): a plain fact ("Your order shipped
+// yesterday.") is a contradiction only after "it never shipped", and
+// with the context to carry that, the fact alone isn't learnt as one. The
+// same examples and config always give the same model.
 func Train(examples []Example, cfg TrainConfig) (*Model, error) {
 	if cfg.Epochs < 0 || cfg.L2 < 0 || cfg.Rate < 0 || cfg.MinCount < 0 {
 		return nil, errors.New("train: negative epochs, L2, rate or minimum count")
@@ -96,7 +101,7 @@ func Train(examples []Example, cfg TrainConfig) (*Model, error) {
 	xs := make([][]int, len(examples))
 	for i, ex := range examples {
 		var x []int
-		m.walk(ex.Text, true, func(f feature, name string) {
+		add := func(f feature, name string) {
 			id, ok := ids[f.hash]
 			if !ok {
 				id = len(names)
@@ -105,7 +110,9 @@ func Train(examples []Example, cfg TrainConfig) (*Model, error) {
 				df = append(df, 0)
 			}
 			x = append(x, id)
-		})
+		}
+		m.walk(ex.Text, true, add)
+		m.walkContext(ex.Context, true, add)
 		slices.Sort(x)
 		x = slices.Compact(x)
 		for _, id := range x {
