@@ -173,7 +173,14 @@ func Evaluate(msg Message, rules *Rules) Result {
 func readContext(rd *reader, p *predictor, ctx string) {
 	text := rd.text
 	rd.text, rd.ctx = ctx, true
-	sc := newScanner(ctx)
+	feedReader(rd, p, ctx)
+	rd.text, rd.ctx = text, false
+}
+
+// feedReader gives rd the tokens of text, the text it reads, letting p take
+// its features whenever another token's may not fit.
+func feedReader(rd *reader, p *predictor, text string) {
+	sc := newScanner(text)
 	var t token
 	for {
 		ok, brk := sc.next(&t)
@@ -185,7 +192,6 @@ func readContext(rd *reader, p *predictor, ctx string) {
 		}
 		rd.token(&t, brk)
 	}
-	rd.text, rd.ctx = text, false
 }
 
 // escalationThreshold is the combined weight at which Escalated says yes.

@@ -159,9 +159,20 @@ type symName struct {
 // With names, each feature comes with its name (for training); otherwise
 // the walk does not allocate.
 func (m *Model) walk(text string, names bool, fn func(f feature, name string)) {
+	m.walkAs(text, names, false, fn)
+}
+
+// walkContext is walk for the customer's message ctx that an agent's
+// message answers (see reader).
+func (m *Model) walkContext(ctx string, names bool, fn func(f feature, name string)) {
+	m.walkAs(ctx, names, true, fn)
+}
+
+func (m *Model) walkAs(text string, names, ctx bool, fn func(f feature, name string)) {
 	sc := newScanner(text)
 	var rd reader
 	rd.reset(m, text, names)
+	rd.ctx = ctx
 	drain := func() {
 		for k, f := range rd.out[:rd.nout] {
 			fn(f, rd.outNames[k])
@@ -177,28 +188,9 @@ func (m *Model) walk(text string, names bool, fn func(f feature, name string)) {
 		rd.token(&t, brk)
 		drain()
 	}
-	rd.end()
-	drain()
-}
-
-// walkContext calls fn with every feature the customer's message ctx
-// gives the agent's reply to it, in order, duplicates included.
-func (m *Model) walkContext(ctx string, names bool, fn func(f feature, name string)) {
-	var rd reader
-	rd.reset(m, ctx, names)
-	rd.ctx = true
-	sc := newScanner(ctx)
-	var t token
-	for {
-		ok, brk := sc.next(&t)
-		if !ok {
-			break
-		}
-		rd.token(&t, brk)
-		for k, f := range rd.out[:rd.nout] {
-			fn(f, rd.outNames[k])
-		}
-		rd.nout = 0
+	if !ctx {
+		rd.end()
+		drain()
 	}
 }
 
@@ -579,11 +571,12 @@ func logit(p float64) float64 {
 // ordinary stays low. A strong cue (a hit of weight strongCue or more,
 // such as "you're wrong" or "as I already said") is not the model's to
 // overrule: p counts as at least strongFloor, so that the cue alone passes
-// the default threshold, however ordinary the rest of the message reads. The family is the one the rules' weight and the
-// model's family probabilities together favour, among those not switched
-// off; when no kept rule hit is of that family, a hit for the model
-// ("model.FAMILY", over the sentence that reads most like a nudge) is
-// added, so the nudge can always quote what it is about.
+// the default threshold, however ordinary the rest of the message reads.
+// The family is the one the rules' weight and the model's family
+// probabilities together favour, among those not switched off; when no
+// kept rule hit is of that family, a hit for the model ("model.FAMILY",
+// over the sentence that reads most like a nudge) is added, so the nudge
+// can always quote what it is about.
 //
 // A message of fewer than minModelWords words ("ok", "Noted.") is too
 // short for the model to judge alone: only a rule can nudge it.

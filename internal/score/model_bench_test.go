@@ -40,18 +40,7 @@ func (m *Model) predict(text string) prediction {
 	p := m.newPredictor()
 	rd := readerPool.Get().(*reader)
 	rd.reset(m, text, false)
-	sc := newScanner(text)
-	var t token
-	for {
-		ok, brk := sc.next(&t)
-		if !ok {
-			break
-		}
-		if !rd.room() {
-			p.take(rd)
-		}
-		rd.token(&t, brk)
-	}
+	feedReader(rd, &p, text)
 	pr := p.finish(rd)
 	readerPool.Put(rd)
 	return pr
