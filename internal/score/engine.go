@@ -171,10 +171,10 @@ func Evaluate(msg Message, rules *Rules) Result {
 // readContext gives the model the customer's message ctx that the agent's
 // message rd has read answers (see reader).
 func readContext(rd *reader, p *predictor, ctx string) {
-	text := rd.text
-	rd.text, rd.ctx = ctx, true
+	text, prev := rd.text, rd.prev
+	rd.text, rd.ctx, rd.prev = ctx, true, symbol{raw: hStart, cls: hStart}
 	feedReader(rd, p, ctx)
-	rd.text, rd.ctx = text, false
+	rd.text, rd.ctx, rd.prev = text, false, prev
 }
 
 // feedReader gives rd the tokens of text, the text it reads, letting p take

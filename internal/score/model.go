@@ -118,13 +118,14 @@ var (
 	hPuncts = symHash(symPuncts)
 )
 
-// Feature hashes: a symbol alone, or a pair, of the agent's message; a
-// symbol of the customer's message before it.
+// Feature hashes: a symbol alone, or a pair, of the agent's message or
+// (ctx) of the customer's message before it.
 func unigram(a uint64) uint64    { return mix64(a ^ 0x51) }
 func ctxUnigram(a uint64) uint64 { return mix64(a ^ 0xc7c7) }
 func bigram(a, b uint64) uint64 {
 	return mix64(a*0xff51afd7ed558ccd ^ b ^ 0xb2)
 }
+func ctxBigram(a, b uint64) uint64 { return mix64(bigram(a, b) ^ 0xcb) }
 
 // mix64 is SplitMix64's finalizer.
 func mix64(x uint64) uint64 {
@@ -195,8 +196,8 @@ func (m *Model) walkAs(text string, names, ctx bool, fn func(f feature, name str
 }
 
 // reader turns a message's tokens, one at a time, into features. While
-// ctx, it reads the customer's message the agent answers instead: each of
-// its symbols is a feature of its own (no pairs), outside the agent's
+// ctx, it reads the customer's message the agent answers instead: its
+// symbols and pairs are features of their own kind, outside the agent's
 // sentences (sent -1), and its words don't count as the agent's. It keeps
 // them in out, in order, for its consumer to take (a predictor's take, or
 // walk) whenever room says a token may not fit. Their names, when it was
@@ -244,10 +245,14 @@ func (rd *reader) room() bool { return rd.nout <= featBatch-maxTokenFeatures }
 func (rd *reader) emit(s symbol, nm symName) {
 	if rd.ctx {
 		rd.out[rd.nout] = feature{hash: ctxUnigram(s.raw), sent: -1}
+		rd.out[rd.nout+1] = feature{hash: ctxBigram(rd.prev.cls, s.cls), sent: -1}
 		if rd.names {
 			rd.outNames[rd.nout] = "c " + nm.name
+			rd.outNames[rd.nout+1] = "cb " + rd.prevName.pair + " " + nm.pair
+			rd.prevName = nm
 		}
-		rd.nout++
+		rd.nout += 2
+		rd.prev = s
 		return
 	}
 	prev := &rd.prev
@@ -745,12 +750,12 @@ func parseModel(text, name string) (*Model, error) {
 				}
 				classes[hashWord(w)] = idx + 1
 			}
-		case "bias", "u", "b", "c":
+		case "bias", "u", "b", "c", "cb":
 			nsym := 0
 			switch fs[0] {
 			case "u", "c":
 				nsym = 1
-			case "b":
+			case "b", "cb":
 				nsym = 2
 			}
 			if len(fs) != 1+nsym+modelCols {
@@ -772,12 +777,15 @@ func parseModel(text, name string) (*Model, error) {
 				continue
 			}
 			var h uint64
-			if fs[0] == "c" {
-				h = ctxUnigram(symHash(fs[1]))
-			} else if nsym == 1 {
+			switch fs[0] {
+			case "u":
 				h = unigram(symHash(fs[1]))
-			} else {
+			case "b":
 				h = bigram(symHash(fs[1]), symHash(fs[2]))
+			case "c":
+				h = ctxUnigram(symHash(fs[1]))
+			case "cb":
+				h = ctxBigram(symHash(fs[1]), symHash(fs[2]))
 			}
 			// The feature's name as the file spells it, when single spaces
 			// part its fields (as Train writes them).
@@ -793,7 +801,7 @@ func parseModel(text, name string) (*Model, error) {
 			m.names = append(m.names, fname)
 			m.w = append(m.w, row[:]...)
 		default:
-			return nil, fail("unknown directive %q (want blend, class, bias, u, b or c)", fs[0])
+			return nil, fail("unknown directive %q (want blend, class, bias, u, b, c or cb)", fs[0])
 		}
 	}
 	if !sawBias {
@@ -848,9 +856,9 @@ func fieldBytes(fs []string) int {
 func (m *Model) WriteTo(w io.Writer) (int64, error) {
 	var b bytes.Buffer
 	b.WriteString("# nudgebot model: written by `nudgebot train`; retrain rather than edit.\n")
-	b.WriteString("# Each feature row: the feature (u: a symbol, b: a pair of them, c: a\n")
-	b.WriteString("# symbol of the customer's message before), its weight toward a nudge,\n")
-	b.WriteString("# then one weight per family (" + familyList() + ").\n")
+	b.WriteString("# Each feature row: the feature (u: a symbol, b: a pair of them; c, cb:\n")
+	b.WriteString("# the same of the customer's message before), its weight toward a\n")
+	b.WriteString("# nudge, then one weight per family (" + familyList() + ").\n")
 	fmt.Fprintf(&b, "blend gain=%s center=%s shift=%s\n", fmtF(m.gain), fmtF(m.center), fmtF(m.shift))
 	for i, n := range m.classNames {
 		fmt.Fprintf(&b, "class %s %s\n", n, strings.Join(m.classWords[i], " "))

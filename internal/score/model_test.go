@@ -237,8 +237,10 @@ func TestModelReadsContext(t *testing.T) {
 	if _, err := m.WriteTo(&buf); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(buf.String(), "\nc never ") {
-		t.Errorf("model file lacks the context feature \"c never\"")
+	for _, want := range []string{"\nc never ", "\ncb NEG shipped "} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("model file lacks the context feature %q", want[1:])
+		}
 	}
 	rules := DefaultRules().WithModel(m)
 	denied := Evaluate(Message{Text: reply, Context: "it never shipped, useless"}, rules)
