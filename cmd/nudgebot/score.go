@@ -28,6 +28,7 @@ type scoreFlags struct {
 	threshold float64
 	rules     string
 	model     string
+	context   string // score only: the customer's message before
 }
 
 func (f *scoreFlags) register(fs *flag.FlagSet) {
@@ -88,8 +89,9 @@ func cmdScore(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var f scoreFlags
 	fs := flag.NewFlagSet("score", flag.ContinueOnError)
 	f.register(fs)
+	fs.StringVar(&f.context, "context", "", "the customer's `message` that TEXT answers; the scorer reads it too")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: nudgebot score [--json] [--threshold X] [--rules FILE] [--model FILE|off] [TEXT]")
+		fmt.Fprintln(fs.Output(), "usage: nudgebot score [--json] [--threshold X] [--context MESSAGE] [--rules FILE] [--model FILE|off] [TEXT]")
 		fmt.Fprintln(fs.Output(), "Scores TEXT, or each line of stdin when TEXT is absent.")
 		fs.PrintDefaults()
 	}
@@ -135,7 +137,7 @@ type jsonScore struct {
 }
 
 func printScore(w io.Writer, text string, rules *score.Rules, f *scoreFlags) {
-	res := score.Evaluate(score.Message{Text: text}, rules)
+	res := score.Evaluate(score.Message{Text: text, Context: f.context}, rules)
 	nudge := res.Nudge(f.threshold)
 	if f.json {
 		out := jsonScore{Score: round3(res.Score), Nudge: nudge, Family: string(res.Family),

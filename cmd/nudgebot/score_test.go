@@ -44,6 +44,24 @@ func TestScoreText(t *testing.T) {
 	}
 }
 
+// TestScoreContext: --context gives the scorer the customer's message, and
+// a plain fact reads as a contradiction only after a denial of it.
+func TestScoreContext(t *testing.T) {
+	const reply = "Your order shipped yesterday."
+	if _, out, _ := runScoring(t, "", "score", reply); !strings.Contains(out, " ok ") {
+		t.Errorf("score %q = %q, want ok", reply, out)
+	}
+	code, out, errs := runScoring(t, "", "score", "--context", "my order NEVER shipped, this is ridiculous", reply)
+	if code != exitOK || !strings.Contains(out, "NUDGE") {
+		t.Errorf("score --context: exit %d out %q err %q, want a NUDGE", code, out, errs)
+	}
+	// stdin lines all answer the same customer message.
+	_, out, _ = runScoring(t, reply+"\n"+reply+"\n", "score", "--context", "my order NEVER shipped, this is ridiculous")
+	if n := strings.Count(out, "NUDGE"); n != 2 {
+		t.Errorf("score --context over stdin: %d nudges in %q, want 2", n, out)
+	}
+}
+
 func TestScoreJSON(t *testing.T) {
 	text := "<@U1> you're wrong, it doesn't work that way."
 	// Flags may come after the text too.
