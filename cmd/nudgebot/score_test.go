@@ -44,21 +44,35 @@ func TestScoreText(t *testing.T) {
 	}
 }
 
-// TestScoreContext: --context gives the scorer the customer's message, and
-// a plain fact reads as a contradiction only after a denial of it.
+// TestScoreContext: --context gives the scorer the customer's message: a
+// plain fact reads as more of a nudge after a denial of it than alone.
 func TestScoreContext(t *testing.T) {
-	const reply = "Your order shipped yesterday."
-	if _, out, _ := runScoring(t, "", "score", reply); !strings.Contains(out, " ok ") {
-		t.Errorf("score %q = %q, want ok", reply, out)
+	const reply = "It was sent at 9:02 to the address on file."
+	const denial = "you never sent the code"
+	scores := func(stdin string, args ...string) []float64 {
+		t.Helper()
+		code, out, errs := runScoring(t, stdin, append([]string{"score", "--json"}, args...)...)
+		if code != exitOK {
+			t.Fatalf("score %q: exit %d, stderr %q", args, code, errs)
+		}
+		var got []float64
+		for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+			var s jsonScore
+			if err := json.Unmarshal([]byte(line), &s); err != nil {
+				t.Fatalf("score %q: %v in %q", args, err, line)
+			}
+			got = append(got, s.Score)
+		}
+		return got
 	}
-	code, out, errs := runScoring(t, "", "score", "--context", "my order NEVER shipped, this is ridiculous", reply)
-	if code != exitOK || !strings.Contains(out, "NUDGE") {
-		t.Errorf("score --context: exit %d out %q err %q, want a NUDGE", code, out, errs)
+	alone := scores("", reply)
+	denied := scores("", "--context", denial, reply)
+	if alone[0] >= 0.6 || denied[0] < alone[0]+0.2 {
+		t.Errorf("score %q: %.3f alone, %.3f after %q: want no nudge alone and a clearly higher score after", reply, alone[0], denied[0], denial)
 	}
 	// stdin lines all answer the same customer message.
-	_, out, _ = runScoring(t, reply+"\n"+reply+"\n", "score", "--context", "my order NEVER shipped, this is ridiculous")
-	if n := strings.Count(out, "NUDGE"); n != 2 {
-		t.Errorf("score --context over stdin: %d nudges in %q, want 2", n, out)
+	if got := scores(reply+"\n"+reply+"\n", "--context", denial); len(got) != 2 || got[0] != denied[0] || got[1] != denied[0] {
+		t.Errorf("score --context over stdin = %v, want [%v %v]", got, denied[0], denied[0])
 	}
 }
 

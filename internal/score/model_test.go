@@ -256,15 +256,19 @@ func TestModelReadsContext(t *testing.T) {
 }
 
 // TestBuiltinModelContext: the built-in model does not take a plain fact
-// for a contradiction, unless the customer had said otherwise.
+// for a nudge, and reads it as one (if not at the default threshold) only
+// after the customer said otherwise.
 func TestBuiltinModelContext(t *testing.T) {
 	const reply = "Your order shipped yesterday."
-	if res := Evaluate(Message{Text: reply}, nil); res.Nudge(0.6) {
-		t.Errorf("Evaluate(%q) alone = %.3f, want no nudge", reply, res.Score)
+	alone := Evaluate(Message{Text: reply}, nil)
+	asked := Evaluate(Message{Text: reply, Context: "when will my order ship?"}, nil)
+	denied := Evaluate(Message{Text: reply, Context: "my order NEVER shipped, this is ridiculous"}, nil)
+	if alone.Nudge(0.6) || asked.Nudge(0.6) {
+		t.Errorf("Evaluate(%q) = %.3f alone, %.3f after a question: want no nudge", reply, alone.Score, asked.Score)
 	}
-	ctx := "my order NEVER shipped, this is ridiculous"
-	if res := Evaluate(Message{Text: reply, Context: ctx}, nil); !res.Nudge(0.6) {
-		t.Errorf("Evaluate(%q) after %q = %.3f, want a nudge", reply, ctx, res.Score)
+	if denied.Score < modelFloor || denied.Score < asked.Score+0.2 || denied.Score < alone.Score+0.2 {
+		t.Errorf("Evaluate(%q) after a denial = %.3f (alone %.3f, after a question %.3f): want it well above both and at least %v",
+			reply, denied.Score, alone.Score, asked.Score, modelFloor)
 	}
 }
 
