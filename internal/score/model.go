@@ -241,30 +241,28 @@ func (rd *reader) reset(m *Model, text string, names bool) {
 func (rd *reader) room() bool { return rd.nout <= featBatch-maxTokenFeatures }
 
 // emit gives the features symbol s, named nm, adds: itself, and the pair
-// it ends.
+// it ends. Those of the customer's message (ctx) are of their own kind,
+// with no span, outside the agent's sentences.
 func (rd *reader) emit(s symbol, nm symName) {
-	if rd.ctx {
-		rd.out[rd.nout] = feature{hash: ctxUnigram(s.raw), sent: -1}
-		rd.out[rd.nout+1] = feature{hash: ctxBigram(rd.prev.cls, s.cls), sent: -1}
-		if rd.names {
-			rd.outNames[rd.nout] = "c " + nm.name
-			rd.outNames[rd.nout+1] = "cb " + rd.prevName.pair + " " + nm.pair
-			rd.prevName = nm
-		}
-		rd.nout += 2
-		rd.prev = s
-		return
-	}
 	prev := &rd.prev
-	pstart := prev.start
-	if prev.raw == hStart {
-		pstart = s.start
+	var uf, bf feature
+	un, bn := "u ", "b "
+	if rd.ctx {
+		uf = feature{hash: ctxUnigram(s.raw), sent: -1}
+		bf = feature{hash: ctxBigram(prev.cls, s.cls), sent: -1}
+		un, bn = "c ", "cb "
+	} else {
+		pstart := prev.start
+		if prev.raw == hStart {
+			pstart = s.start
+		}
+		uf = feature{hash: unigram(s.raw), start: s.start, end: s.end, sent: rd.sent}
+		bf = feature{hash: bigram(prev.cls, s.cls), start: pstart, end: s.end, sent: rd.sent}
 	}
-	rd.out[rd.nout] = feature{hash: unigram(s.raw), start: s.start, end: s.end, sent: rd.sent}
-	rd.out[rd.nout+1] = feature{hash: bigram(prev.cls, s.cls), start: pstart, end: s.end, sent: rd.sent}
+	rd.out[rd.nout], rd.out[rd.nout+1] = uf, bf
 	if rd.names {
-		rd.outNames[rd.nout] = "u " + nm.name
-		rd.outNames[rd.nout+1] = "b " + rd.prevName.pair + " " + nm.pair
+		rd.outNames[rd.nout] = un + nm.name
+		rd.outNames[rd.nout+1] = bn + rd.prevName.pair + " " + nm.pair
 		rd.prevName = nm
 	}
 	rd.nout += 2
