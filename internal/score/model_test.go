@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -343,5 +344,30 @@ func TestModelNoAllocs(t *testing.T) {
 	Evaluate(msg, rules)
 	if n := testing.AllocsPerRun(100, func() { Evaluate(msg, rules) }); n != 0 {
 		t.Errorf("Evaluate(clean) allocates %.0f times", n)
+	}
+}
+
+// TestTrainingLeavesBlindSetsOut keeps the blind corpora (heldout3 and
+// on, see testdata/README.md) out of what the built-in model learns from:
+// once trained on, their figures would no longer say anything.
+func TestTrainingLeavesBlindSetsOut(t *testing.T) {
+	b, err := os.ReadFile("testdata/training.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	blind := regexp.MustCompile(`^heldout([3-9]|[1-9][0-9])\.jsonl$`)
+	listed := 0
+	for _, line := range strings.Split(string(b), "\n") {
+		line, _, _ = strings.Cut(line, "#")
+		if line = strings.TrimSpace(line); line == "" {
+			continue
+		}
+		listed++
+		if blind.MatchString(line) {
+			t.Errorf("training.txt lists the blind set %s", line)
+		}
+	}
+	if listed == 0 {
+		t.Fatal("training.txt lists no corpus")
 	}
 }
