@@ -220,6 +220,24 @@ func TestStrongCueStands(t *testing.T) {
 	}
 }
 
+// TestStrongFloorFollowsBlend: whatever blend a model file sets, a strong
+// cue beside a model that finds nothing nudge-like scores strongScore.
+func TestStrongFloorFollowsBlend(t *testing.T) {
+	for _, b := range []struct{ gain, center, shift float64 }{
+		{DefaultGain, DefaultCenter, DefaultShift},
+		{5, 0.3, -1},
+		{3, 0.3, -1.15},
+		{0, 0.3, 0},
+		{8, 0.5, -2},
+	} {
+		m := &Model{gain: b.gain, center: b.center, shift: b.shift}
+		got := sigmoid(logit(m.strongFloor()) + m.gain*(strongCue-m.center) + m.shift)
+		if math.Abs(got-strongScore) > 1e-9 {
+			t.Errorf("blend %+v: a strong cue alone scores %.4f, want %.2f", b, got, strongScore)
+		}
+	}
+}
+
 // TestModelReadsContext: the same reply reads as a nudge after a customer
 // who said the opposite, and not after one who asked.
 func TestModelReadsContext(t *testing.T) {

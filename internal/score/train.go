@@ -24,9 +24,9 @@ type TrainConfig struct {
 	MinCount int     // features in fewer examples than this are dropped; default 1 (none)
 	Seed     uint64  // the order examples are visited in
 	// The blend with the rules (see Rules.blend); defaults gain 5, center
-	// 0.3, shift -1: a message no rule hits scores 0.6 when the model gives
-	// it 0.95, and a rule of weight 0.75 alone nudges whatever the model
-	// says (strongFloor).
+	// 0.3, shift -1.2: a message no rule hits scores 0.6 when the model
+	// gives it 0.96, and a rule of weight 0.75 alone nudges whatever the
+	// model says (strongFloor).
 	Gain, Center, Shift float64
 }
 
@@ -34,7 +34,7 @@ type TrainConfig struct {
 const (
 	DefaultGain   = 5
 	DefaultCenter = 0.3
-	DefaultShift  = -1
+	DefaultShift  = -1.2
 )
 
 func (c TrainConfig) withDefaults() TrainConfig {
