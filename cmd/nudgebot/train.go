@@ -34,6 +34,9 @@ func cmdTrain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.Float64Var(&cfg.Gain, "gain", score.DefaultGain, "blend: weight of the rules' score")
 	fs.Float64Var(&cfg.Center, "center", score.DefaultCenter, "blend: rules' score that neither lifts nor lowers")
 	fs.Float64Var(&cfg.Shift, "shift", score.DefaultShift, "blend: added to the blended logit")
+	fs.BoolVar(&cfg.NoWindows, "no-windows", false, "no sentence head: read every message as a whole only")
+	fs.IntVar(&cfg.WindowWords, "window-words", score.DefaultWindowWords, "sentence head: also read messages of at least `N` words sentence by sentence")
+	fs.Float64Var(&cfg.WindowMargin, "window-margin", score.DefaultWindowMargin, "sentence head: taken off its logit before it may lift a message's")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: nudgebot train [--out FILE] [--cv] [--validate FILE.jsonl]... [--list FILE] CORPUS.jsonl...")
 		fmt.Fprintln(fs.Output(), "Learns the scorer's model from labeled corpora (the format eval reads).")

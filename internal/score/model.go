@@ -16,6 +16,10 @@ package score
 // "you" is YOU), so a pair like "YOU NEG" is one feature however it is
 // spelled. Its features are the symbols and the pairs of class-read
 // symbols, message start and end included; each counts once per message.
+//
+// A long message is also read sentence by sentence (see window): one
+// sharp sentence in a long, helpful reply is otherwise outweighed by the
+// rest.
 
 import (
 	"bytes"
@@ -55,6 +59,29 @@ type Model struct {
 	bias       [modelCols]float32
 	// How blend weighs the rules against the model (see blend).
 	gain, center, shift float64
+	// The sentence head (see window): a second weight per row, and how
+	// it is read.
+	ww  []float32
+	win window
+}
+
+// window is how a model reads a long message sentence by sentence as
+// well as whole. The model reads a message as one bag of features, so in
+// a long reply one sharp sentence is outweighed by the helpful rest. The
+// sentence head is a second logistic regression over the same features,
+// trained on sentences (with the customer's message): every sentence of
+// an ordinary message is ordinary, and the most nudge-like sentence of a
+// nudge is a nudge. In a message of at least words words and numbers,
+// its reading of the most nudge-like sentence, less margin in the logit,
+// is the model's probability when it is higher than the whole message's.
+// Measured by leaving each corpus out in turn (48 sets, 18,207 lines),
+// from 55 words with a margin of 2 it catches 56 more of the long sets'
+// 960 nudges for 8 more false alarms on their 1,440 ordinary lines, and
+// leaves shorter messages as they were.
+type window struct {
+	on           bool
+	bias, margin float64
+	words        int32
 }
 
 // DefaultModel returns the built-in, embedded model. It is parsed once.
@@ -417,8 +444,15 @@ type predictor struct {
 		sent       int32
 		start, end int32
 		sum        float64
+		zw         float64 // the sentence head's sum (see window)
+		counted    bool    // a feature was counted in it
 	}
-	pr prediction
+	// The sentence head's sum of the customer's features, and its most
+	// nudge-like sentence.
+	zctxw, bestW float64
+	wStart, wEnd int32
+	anyW         bool
+	pr           prediction
 }
 
 func (m *Model) newPredictor() predictor {
@@ -452,7 +486,8 @@ func (p *predictor) take(rd *reader) {
 		if f.sent >= 0 { // not the customer's
 			if f.sent != p.cur.sent {
 				p.sentenceDone()
-				p.cur.sent, p.cur.start, p.cur.end, p.cur.sum = f.sent, f.start, f.end, 0
+				p.cur.sent, p.cur.start, p.cur.end = f.sent, f.start, f.end
+				p.cur.sum, p.cur.zw, p.cur.counted = 0, 0, false
 			}
 			p.cur.end = max(p.cur.end, f.end)
 		}
@@ -463,14 +498,23 @@ func (p *predictor) take(rd *reader) {
 		seen[e.row] = epoch
 		p.ms.rows = append(p.ms.rows, e.row)
 		p.z += float64(e.w)
-		if e.w > 0 && f.sent >= 0 {
-			p.cur.sum += float64(e.w)
+		if f.sent < 0 {
+			p.zctxw += float64(e.ww)
+		} else {
+			p.cur.zw += float64(e.ww)
+			p.cur.counted = true
+			if e.w > 0 {
+				p.cur.sum += float64(e.w)
+			}
 		}
 	}
 	rd.nout = 0
 }
 
 func (p *predictor) sentenceDone() {
+	if p.cur.counted && (!p.anyW || p.cur.zw > p.bestW) {
+		p.bestW, p.wStart, p.wEnd, p.anyW = p.cur.zw, p.cur.start, p.cur.end, true
+	}
 	if p.cur.sum > p.best {
 		p.best, p.pr.start, p.pr.end = p.cur.sum, p.cur.start, p.cur.end
 	}
@@ -487,6 +531,11 @@ func (p *predictor) finish(rd *reader) prediction {
 	p.sentenceDone()
 	pr := p.pr
 	pr.p = sigmoid(p.z)
+	if w := &p.m.win; w.on && p.anyW && rd.words >= w.words {
+		if pw := sigmoid(w.bias + p.zctxw + p.bestW - w.margin); pw > pr.p {
+			pr.p, pr.start, pr.end = pw, p.wStart, p.wEnd
+		}
+	}
 	pr.words = rd.words
 	pr.rows = p.ms.rows
 	pr.ms = p.ms
@@ -538,14 +587,19 @@ func (pr *prediction) release() {
 type featTable struct{ t hashTable[featEntry] }
 
 type featEntry struct {
-	w   float32
+	w   float32 // toward "nudge"
+	ww  float32 // the same, of the sentence head (see window)
 	row uint32
 }
 
-func newFeatTable(keys []uint64, w []float32) featTable {
+func newFeatTable(keys []uint64, w, ww []float32) featTable {
 	return featTable{newHashTable(len(keys), func(put func(uint64, featEntry)) {
 		for row, k := range keys {
-			put(k, featEntry{w: w[row*modelCols], row: uint32(row)})
+			e := featEntry{w: w[row*modelCols], row: uint32(row)}
+			if ww != nil {
+				e.ww = ww[row]
+			}
+			put(k, e)
 		}
 	})}
 }
@@ -712,7 +766,8 @@ func parseModel(text, name string) (*Model, error) {
 		return fmt.Errorf("%s:%d: %s", name, ln, fmt.Sprintf(format, args...))
 	}
 	sawBias := false
-	var fbuf [1 + 2 + modelCols]string
+	var ww []float32
+	var fbuf [1 + 2 + modelCols + 1]string
 	var ebuf [len(fbuf)]int
 	for rest := text; rest != ""; {
 		var line string
@@ -742,6 +797,31 @@ func parseModel(text, name string) (*Model, error) {
 					return nil, fail("blend: unknown parameter %q (want gain, center or shift)", k)
 				}
 			}
+		case "window":
+			if len(m.names) > 0 || sawBias {
+				return nil, fail("window: must come before the bias and the feature rows")
+			}
+			m.win.on = true
+			for _, kv := range fs[1:] {
+				k, v, ok := strings.Cut(kv, "=")
+				x, err := strconv.ParseFloat(v, 64)
+				if !ok || err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
+					return nil, fail("window: %q is not NAME=NUMBER", kv)
+				}
+				switch k {
+				case "bias":
+					m.win.bias = x
+				case "margin":
+					m.win.margin = x
+				case "words":
+					if x < 0 || x > math.MaxInt32 || x != math.Trunc(x) {
+						return nil, fail("window: words=%s is not a count", v)
+					}
+					m.win.words = int32(x)
+				default:
+					return nil, fail("window: unknown parameter %q (want bias, margin or words)", k)
+				}
+			}
 		case "class":
 			if len(fs) < 3 || !isSpecial(fs[1]) {
 				return nil, fail("class: want \"class NAME word...\" with NAME in capitals")
@@ -764,10 +844,14 @@ func parseModel(text, name string) (*Model, error) {
 			case "b", "cb":
 				nsym = 2
 			}
-			if len(fs) != 1+nsym+modelCols {
-				return nil, fail("%s: want %d symbols and %d weights, got %d fields", fs[0], nsym, modelCols, len(fs)-1)
+			ncols := modelCols
+			if m.win.on && fs[0] != "bias" {
+				ncols++ // the sentence head's weight, last
 			}
-			var row [modelCols]float32
+			if len(fs) != 1+nsym+ncols {
+				return nil, fail("%s: want %d symbols and %d weights, got %d fields", fs[0], nsym, ncols, len(fs)-1)
+			}
+			var row [modelCols + 1]float32
 			for i, v := range fs[1+nsym:] {
 				if v == "0" {
 					continue // most family weights
@@ -779,7 +863,7 @@ func parseModel(text, name string) (*Model, error) {
 				row[i] = float32(x)
 			}
 			if fs[0] == "bias" {
-				m.bias, sawBias = row, true
+				m.bias, sawBias = [modelCols]float32(row[:modelCols]), true
 				continue
 			}
 			var h uint64
@@ -805,16 +889,22 @@ func parseModel(text, name string) (*Model, error) {
 			feats[h] = true
 			keys = append(keys, h)
 			m.names = append(m.names, fname)
-			m.w = append(m.w, row[:]...)
+			m.w = append(m.w, row[:modelCols]...)
+			if m.win.on {
+				ww = append(ww, row[modelCols])
+			}
 		default:
-			return nil, fail("unknown directive %q (want blend, class, bias, u, b, c or cb)", fs[0])
+			return nil, fail("unknown directive %q (want blend, window, class, bias, u, b, c or cb)", fs[0])
 		}
 	}
 	if !sawBias {
 		return nil, fmt.Errorf("%s: no bias line: not a model file", name)
 	}
 	m.classes = newWordTable(classes)
-	m.feats = newFeatTable(keys, m.w)
+	if m.win.on {
+		m.ww = ww
+	}
+	m.feats = newFeatTable(keys, m.w, m.ww)
 	return m, nil
 }
 
@@ -864,16 +954,28 @@ func (m *Model) WriteTo(w io.Writer) (int64, error) {
 	b.WriteString("# nudgebot model: written by `nudgebot train`; retrain rather than edit.\n")
 	b.WriteString("# Each feature row: the feature (u: a symbol, b: a pair of them; c, cb:\n")
 	b.WriteString("# the same of the customer's message before), its weight toward a\n")
-	b.WriteString("# nudge, then one weight per family (" + familyList() + ").\n")
+	b.WriteString("# nudge, then one weight per family (" + familyList() + ")")
+	if m.win.on {
+		b.WriteString(",\n# then its weight in the sentence head (window: how that is read)")
+	}
+	b.WriteString(".\n")
 	fmt.Fprintf(&b, "blend gain=%s center=%s shift=%s\n", fmtF(m.gain), fmtF(m.center), fmtF(m.shift))
+	if m.win.on {
+		fmt.Fprintf(&b, "window bias=%s margin=%s words=%d\n", fmtF(m.win.bias), fmtF(m.win.margin), m.win.words)
+	}
 	for i, n := range m.classNames {
 		fmt.Fprintf(&b, "class %s %s\n", n, strings.Join(m.classWords[i], " "))
 	}
 	b.WriteString("bias")
 	writeRow(&b, m.bias[:])
+	var row [modelCols + 1]float32
 	for i, n := range m.names {
 		b.WriteString(n)
-		writeRow(&b, m.w[i*modelCols:(i+1)*modelCols])
+		r := append(row[:0], m.w[i*modelCols:(i+1)*modelCols]...)
+		if m.win.on {
+			r = append(r, m.ww[i])
+		}
+		writeRow(&b, r)
 	}
 	n, err := w.Write(b.Bytes())
 	return int64(n), err

@@ -3,6 +3,7 @@ package score
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -387,5 +388,111 @@ func TestTrainingLeavesBlindSetsOut(t *testing.T) {
 	}
 	if listed == 0 {
 		t.Fatal("training.txt lists no corpus")
+	}
+}
+
+// TestSentenceHeadFindsTheSlip: in a long, helpful reply, one sharp
+// sentence is outweighed by the rest when the message is read whole; the
+// sentence head (see window) hears it, and the nudge quotes it.
+func TestSentenceHeadFindsTheSlip(t *testing.T) {
+	const (
+		before = "Hi Dana, thanks for the screenshots, they help a lot. The export runs every night at 2am and writes one file per location into the shared folder, and both of your locations are set up the same way. "
+		after  = " I can add closed orders to the Leeds file from tomorrow if that helps, just let me know and I will switch it on for you."
+	)
+	rules := DefaultRules()
+	m := rules.Model()
+	if !m.win.on {
+		t.Fatal("the built-in model has no sentence head")
+	}
+	whole := *m
+	whole.win.on = false
+	wholeOnly := rules.WithModel(&whole)
+	for _, slip := range []string{
+		"Most of our customers manage to find this in the first week without asking.", // no rule hits it
+		"Nobody else has had trouble reading these files.",                            // a weak rule does
+	} {
+		text := before + slip + after
+		if res := Evaluate(Message{Text: text}, wholeOnly); res.Nudge(0.6) {
+			t.Fatalf("read whole, %q already nudges (%.3f): the test needs a slip the whole misses", slip, res.Score)
+		}
+		res := Evaluate(Message{Text: text}, rules)
+		if !res.Nudge(0.6) {
+			t.Errorf("with the sentence head, %q scores %.3f, want a nudge", slip, res.Score)
+			continue
+		}
+		quoted := false
+		for _, h := range res.Hits {
+			if q := text[h.Start:h.End]; strings.Contains(slip, q) {
+				quoted = true
+			}
+		}
+		if !quoted {
+			t.Errorf("the nudge for %q quotes %v, want the slip", slip, res.Hits)
+		}
+	}
+	if res := Evaluate(Message{Text: before + after[1:]}, rules); res.Nudge(0.6) {
+		t.Errorf("the same reply without the slip scores %.3f, want ok", res.Score)
+	}
+	// A short message is read whole only.
+	short := "Most of our customers manage to find this in the first week without asking."
+	a, b := Evaluate(Message{Text: short}, rules), Evaluate(Message{Text: short}, wholeOnly)
+	if a.Score != b.Score {
+		t.Errorf("a short message scores %.3f with the sentence head, %.3f without", a.Score, b.Score)
+	}
+}
+
+// TestModelFileWindow: the window line and the sentence head's column
+// round-trip, and a file without them (as older ones) still loads.
+func TestModelFileWindow(t *testing.T) {
+	const rows = "class YOU you your\nbias 0 0 0 0 0 0 0 0 0\n"
+	m, err := LoadModel(strings.NewReader("window bias=-3 margin=1.5 words=40\n"+rows+"u wrong 2 1 0 0 0 0 0 0 0 1.25\n"), "w.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (window{on: true, bias: -3, margin: 1.5, words: 40}); m.win != want || len(m.ww) != 1 || m.ww[0] != 1.25 {
+		t.Fatalf("window %+v, weights %v", m.win, m.ww)
+	}
+	var buf strings.Builder
+	if _, err := m.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	m2, err := LoadModel(strings.NewReader(buf.String()), "again.txt")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, buf.String())
+	}
+	if m2.win != m.win || len(m2.ww) != 1 || m2.ww[0] != 1.25 {
+		t.Errorf("round trip: window %+v, weights %v", m2.win, m2.ww)
+	}
+	old, err := LoadModel(strings.NewReader(rows+"u wrong 2 1 0 0 0 0 0 0 0\n"), "old.txt")
+	if err != nil || old.win.on || old.ww != nil {
+		t.Errorf("a file without a window line: %v, window %+v", err, old.win)
+	}
+	for _, tt := range []struct{ file, want string }{
+		{rows + "window bias=1\n", "window: must come before"},
+		{"window bias=x\n" + rows, `window: "bias=x" is not NAME=NUMBER`},
+		{"window words=2.5\n" + rows, "window: words=2.5 is not a count"},
+		{"window size=3\n" + rows, `window: unknown parameter "size"`},
+		{"window bias=0\n" + rows + "u wrong 2 1 0 0 0 0 0 0 0\n", "u: want 1 symbols and 10 weights, got 10 fields"},
+		{rows + "u wrong 2 1 0 0 0 0 0 0 0 1\n", "u: want 1 symbols and 9 weights, got 11 fields"},
+	} {
+		_, err := LoadModel(strings.NewReader(tt.file), "bad.txt")
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("LoadModel(%q) = %v, want an error with %q", tt.file, err, tt.want)
+		}
+	}
+}
+
+// TestSentenceWindows: each feature counts in the first sentence it is
+// in, and the customer's in every sentence.
+func TestSentenceWindows(t *testing.T) {
+	ids := []int{1, 2, 3, 1, 4, 5, 3, 9}
+	sents := []int32{0, 0, 1, 1, 1, 2, 2, -1}
+	got := sentenceWindows(ids, sents)
+	want := [][]int{{1, 2, 9}, {3, 4, 9}, {5, 9}}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("sentenceWindows = %v, want %v", got, want)
+	}
+	if got := sentenceWindows([]int{1, 2, 7}, []int32{0, 0, -1}); got != nil {
+		t.Errorf("one sentence: %v, want none", got)
 	}
 }

@@ -28,6 +28,12 @@ type TrainConfig struct {
 	// gives it 0.96, and a rule of weight 0.75 alone nudges whatever the
 	// model says (strongFloor).
 	Gain, Center, Shift float64
+	// The sentence head (see window): off with NoWindows; otherwise read
+	// in messages of WindowWords words or more (default 55), less
+	// WindowMargin in the logit (default 2).
+	NoWindows    bool
+	WindowWords  int
+	WindowMargin float64
 }
 
 // The blend's defaults (see TrainConfig).
@@ -35,6 +41,9 @@ const (
 	DefaultGain   = 5
 	DefaultCenter = 0.3
 	DefaultShift  = -1.2
+
+	DefaultWindowWords  = 55
+	DefaultWindowMargin = 2
 )
 
 func (c TrainConfig) withDefaults() TrainConfig {
@@ -49,6 +58,12 @@ func (c TrainConfig) withDefaults() TrainConfig {
 	}
 	if c.Gain == 0 && c.Center == 0 && c.Shift == 0 {
 		c.Gain, c.Center, c.Shift = DefaultGain, DefaultCenter, DefaultShift
+	}
+	if c.WindowWords == 0 {
+		c.WindowWords = DefaultWindowWords
+	}
+	if c.WindowMargin == 0 {
+		c.WindowMargin = DefaultWindowMargin
 	}
 	return c
 }
@@ -75,8 +90,8 @@ var modelClasses = []struct {
 // with the context to carry that, the fact alone isn't learnt as one. The
 // same examples and config always give the same model.
 func Train(examples []Example, cfg TrainConfig) (*Model, error) {
-	if cfg.Epochs < 0 || cfg.L2 < 0 || cfg.Rate < 0 || cfg.MinCount < 0 {
-		return nil, errors.New("train: negative epochs, L2, rate or minimum count")
+	if cfg.Epochs < 0 || cfg.L2 < 0 || cfg.Rate < 0 || cfg.MinCount < 0 || cfg.WindowWords < 0 {
+		return nil, errors.New("train: negative epochs, L2, rate, minimum count or window words")
 	}
 	cfg = cfg.withDefaults()
 	if len(examples) == 0 {
@@ -99,8 +114,10 @@ func Train(examples []Example, cfg TrainConfig) (*Model, error) {
 	var names []string
 	var df []int
 	xs := make([][]int, len(examples))
+	wins := make([][][]int, len(examples)) // the sentences of each, for the sentence head
 	for i, ex := range examples {
 		var x []int
+		var sents []int32
 		add := func(f feature, name string) {
 			id, ok := ids[f.hash]
 			if !ok {
@@ -110,9 +127,13 @@ func Train(examples []Example, cfg TrainConfig) (*Model, error) {
 				df = append(df, 0)
 			}
 			x = append(x, id)
+			sents = append(sents, f.sent)
 		}
 		m.walk(ex.Text, true, add)
 		m.walkContext(ex.Context, true, add)
+		if !cfg.NoWindows {
+			wins[i] = sentenceWindows(x, sents)
+		}
 		slices.Sort(x)
 		x = slices.Compact(x)
 		for _, id := range x {
@@ -138,10 +159,21 @@ func Train(examples []Example, cfg TrainConfig) (*Model, error) {
 			}
 		}
 		xs[i] = y
+		for k, win := range wins[i] {
+			v := win[:0]
+			for _, id := range win {
+				if keep[id] >= 0 {
+					v = append(v, keep[id])
+				}
+			}
+			wins[i][k] = v
+		}
 	}
 
 	w := make([]float64, len(kept)*modelCols)
 	var bias [modelCols]float64
+	// The sentence head's weights, fitted beside the "nudge" column.
+	head := newSentenceHead(len(kept))
 	fit := func(col int, use func(i int) (y float64, ok bool)) {
 		g2 := make([]float64, len(kept)+1)
 		for k := range g2 {
@@ -173,6 +205,9 @@ func Train(examples []Example, cfg TrainConfig) (*Model, error) {
 				gb := g
 				g2[len(kept)] += gb * gb
 				bias[col] -= cfg.Rate * gb / math.Sqrt(g2[len(kept)])
+				if col == 0 && len(wins[i]) > 0 {
+					head.fitSentences(wins[i], y, cfg)
+				}
 			}
 		}
 	}
@@ -203,6 +238,13 @@ func Train(examples []Example, cfg TrainConfig) (*Model, error) {
 		m.bias[i] = float32(x)
 	}
 	m.gain, m.center, m.shift = cfg.Gain, cfg.Center, cfg.Shift
+	if !cfg.NoWindows {
+		m.ww = make([]float32, len(kept))
+		for i, x := range head.w {
+			m.ww[i] = float32(x)
+		}
+		m.win = window{on: true, bias: head.bias, margin: cfg.WindowMargin, words: int32(cfg.WindowWords)}
+	}
 	// Round-trip through the file format, so that a model used straight
 	// from Train scores exactly as the file it writes.
 	var buf bytes.Buffer
@@ -210,4 +252,94 @@ func Train(examples []Example, cfg TrainConfig) (*Model, error) {
 		return nil, err
 	}
 	return LoadModel(&buf, "trained model")
+}
+
+// sentenceWindows splits an example's features (ids, with the sentence
+// each is in; -1 for the customer's) into the sentences the sentence head
+// reads, as a predictor counts them: each feature in the first sentence it
+// appears in, and the customer's in every one. A message of one sentence
+// has none: the whole message is that sentence.
+func sentenceWindows(ids []int, sents []int32) [][]int {
+	var ctx []int
+	seen := map[int]bool{}
+	var order []int32
+	by := map[int32][]int{}
+	for k, id := range ids {
+		if sents[k] < 0 {
+			ctx = append(ctx, id)
+			continue
+		}
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		if _, ok := by[sents[k]]; !ok {
+			order = append(order, sents[k])
+		}
+		by[sents[k]] = append(by[sents[k]], id)
+	}
+	if len(order) < 2 {
+		return nil
+	}
+	slices.Sort(ctx)
+	ctx = slices.Compact(ctx)
+	wins := make([][]int, len(order))
+	for k, sn := range order {
+		wins[k] = append(by[sn], ctx...)
+	}
+	return wins
+}
+
+// sentenceHead is the sentence head (see window) as Train fits it: a
+// logistic regression, with AdaGrad.
+type sentenceHead struct {
+	w, g2    []float64
+	bias, gb float64
+}
+
+func newSentenceHead(n int) *sentenceHead {
+	l := &sentenceHead{w: make([]float64, n), g2: make([]float64, n), gb: 1e-8}
+	for k := range l.g2 {
+		l.g2[k] = 1e-8
+	}
+	return l
+}
+
+func (l *sentenceHead) z(x []int) float64 {
+	z := 0.0
+	for _, id := range x {
+		z += l.w[id]
+	}
+	return z
+}
+
+func (l *sentenceHead) step(x []int, y float64, cfg TrainConfig) {
+	g := sigmoid(l.bias+l.z(x)) - y
+	for _, id := range x {
+		gr := g + cfg.L2*l.w[id]
+		l.g2[id] += gr * gr
+		l.w[id] -= cfg.Rate * gr / math.Sqrt(l.g2[id])
+	}
+	l.gb += g * g
+	l.bias -= cfg.Rate * g / math.Sqrt(l.gb)
+}
+
+// fitSentences takes one step on an example's sentences: each sentence of
+// an ordinary message is ordinary; a nudge's most nudge-like one, by the
+// weights so far, is the nudge (the others may be ordinary or not, and
+// teach nothing).
+func (l *sentenceHead) fitSentences(wins [][]int, y float64, cfg TrainConfig) {
+	if y == 0 {
+		for _, x := range wins {
+			l.step(x, 0, cfg)
+		}
+		return
+	}
+	best, bestZ := 0, l.z(wins[0])
+	for k, x := range wins[1:] {
+		if z := l.z(x); z > bestZ {
+			best, bestZ = k+1, z
+		}
+	}
+	l.step(wins[best], 1, cfg)
 }
