@@ -781,9 +781,8 @@ func parseModel(text, name string) (*Model, error) {
 		switch fs[0] {
 		case "blend":
 			for _, kv := range fs[1:] {
-				k, v, ok := strings.Cut(kv, "=")
-				x, err := strconv.ParseFloat(v, 64)
-				if !ok || err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
+				k, x, ok := numParam(kv)
+				if !ok {
 					return nil, fail("blend: %q is not NAME=NUMBER", kv)
 				}
 				switch k {
@@ -803,9 +802,8 @@ func parseModel(text, name string) (*Model, error) {
 			}
 			m.win.on = true
 			for _, kv := range fs[1:] {
-				k, v, ok := strings.Cut(kv, "=")
-				x, err := strconv.ParseFloat(v, 64)
-				if !ok || err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
+				k, x, ok := numParam(kv)
+				if !ok {
 					return nil, fail("window: %q is not NAME=NUMBER", kv)
 				}
 				switch k {
@@ -815,7 +813,7 @@ func parseModel(text, name string) (*Model, error) {
 					m.win.margin = x
 				case "words":
 					if x < 0 || x > math.MaxInt32 || x != math.Trunc(x) {
-						return nil, fail("window: words=%s is not a count", v)
+						return nil, fail("window: %s is not a count", kv)
 					}
 					m.win.words = int32(x)
 				default:
@@ -906,6 +904,17 @@ func parseModel(text, name string) (*Model, error) {
 	}
 	m.feats = newFeatTable(keys, m.w, m.ww)
 	return m, nil
+}
+
+// numParam splits a directive's NAME=NUMBER field; ok is false unless the
+// number is finite.
+func numParam(kv string) (name string, x float64, ok bool) {
+	name, v, ok := strings.Cut(kv, "=")
+	x, err := strconv.ParseFloat(v, 64)
+	if !ok || err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
+		return "", 0, false
+	}
+	return name, x, true
 }
 
 // splitFields appends line's fields (parted by white space, as

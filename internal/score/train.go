@@ -93,6 +93,9 @@ func Train(examples []Example, cfg TrainConfig) (*Model, error) {
 	if cfg.Epochs < 0 || cfg.L2 < 0 || cfg.Rate < 0 || cfg.MinCount < 0 || cfg.WindowWords < 0 {
 		return nil, errors.New("train: negative epochs, L2, rate, minimum count or window words")
 	}
+	if cfg.WindowWords > math.MaxInt32 {
+		return nil, errors.New("train: window words out of range")
+	}
 	cfg = cfg.withDefaults()
 	if len(examples) == 0 {
 		return nil, errors.New("train: no examples")
@@ -195,16 +198,7 @@ func Train(examples []Example, cfg TrainConfig) (*Model, error) {
 				for _, id := range xs[i] {
 					z += w[id*modelCols+col]
 				}
-				g := sigmoid(z) - y
-				for _, id := range xs[i] {
-					k := id*modelCols + col
-					gr := g + cfg.L2*w[k]
-					g2[id] += gr * gr
-					w[k] -= cfg.Rate * gr / math.Sqrt(g2[id])
-				}
-				gb := g
-				g2[len(kept)] += gb * gb
-				bias[col] -= cfg.Rate * gb / math.Sqrt(g2[len(kept)])
+				adagradStep(w, modelCols, col, g2, xs[i], &bias[col], &g2[len(kept)], sigmoid(z)-y, cfg)
 				if col == 0 && len(wins[i]) > 0 {
 					head.fitSentences(wins[i], y, cfg)
 				}
@@ -259,33 +253,37 @@ func Train(examples []Example, cfg TrainConfig) (*Model, error) {
 // reads, as a predictor counts them: each feature in the first sentence it
 // appears in, and the customer's in every one. A message of one sentence
 // has none: the whole message is that sentence.
+//
+// The agent's features come in the order of their sentences (the walk's
+// order), so a sentence is a run of them.
 func sentenceWindows(ids []int, sents []int32) [][]int {
 	var ctx []int
-	seen := map[int]bool{}
-	var order []int32
-	by := map[int32][]int{}
+	var wins [][]int
+	seen := make(map[int]bool, len(ids))
+	cur := int32(-1)
 	for k, id := range ids {
-		if sents[k] < 0 {
+		switch {
+		case sents[k] < 0:
 			ctx = append(ctx, id)
-			continue
+		case seen[id]:
+			// counted in an earlier sentence, or earlier in this one
+		case sents[k] != cur || wins == nil:
+			cur = sents[k]
+			wins = append(wins, []int{id})
+		default:
+			wins[len(wins)-1] = append(wins[len(wins)-1], id)
 		}
-		if seen[id] {
-			continue
+		if sents[k] >= 0 {
+			seen[id] = true
 		}
-		seen[id] = true
-		if _, ok := by[sents[k]]; !ok {
-			order = append(order, sents[k])
-		}
-		by[sents[k]] = append(by[sents[k]], id)
 	}
-	if len(order) < 2 {
+	if len(wins) < 2 {
 		return nil
 	}
 	slices.Sort(ctx)
 	ctx = slices.Compact(ctx)
-	wins := make([][]int, len(order))
-	for k, sn := range order {
-		wins[k] = append(by[sn], ctx...)
+	for k := range wins {
+		wins[k] = append(wins[k], ctx...)
 	}
 	return wins
 }
@@ -314,14 +312,22 @@ func (l *sentenceHead) z(x []int) float64 {
 }
 
 func (l *sentenceHead) step(x []int, y float64, cfg TrainConfig) {
-	g := sigmoid(l.bias+l.z(x)) - y
+	adagradStep(l.w, 1, 0, l.g2, x, &l.bias, &l.gb, sigmoid(l.bias+l.z(x))-y, cfg)
+}
+
+// adagradStep moves the weights of the features x, w[id*stride+off] with
+// g2[id] the sum of their squared gradients, and a bias with gb its sum,
+// by one AdaGrad step of L2-regularised logistic loss whose gradient at
+// the example is g.
+func adagradStep(w []float64, stride, off int, g2 []float64, x []int, bias, gb *float64, g float64, cfg TrainConfig) {
 	for _, id := range x {
-		gr := g + cfg.L2*l.w[id]
-		l.g2[id] += gr * gr
-		l.w[id] -= cfg.Rate * gr / math.Sqrt(l.g2[id])
+		k := id*stride + off
+		gr := g + cfg.L2*w[k]
+		g2[id] += gr * gr
+		w[k] -= cfg.Rate * gr / math.Sqrt(g2[id])
 	}
-	l.gb += g * g
-	l.bias -= cfg.Rate * g / math.Sqrt(l.gb)
+	*gb += g * g
+	*bias -= cfg.Rate * g / math.Sqrt(*gb)
 }
 
 // fitSentences takes one step on an example's sentences: each sentence of
