@@ -30,7 +30,7 @@ func cmdTrain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var cfg score.TrainConfig
 	fs.IntVar(&cfg.Epochs, "epochs", 0, "passes over the examples (default 30)")
 	fs.Float64Var(&cfg.L2, "l2", 0, "L2 regularisation (default 1e-3)")
-	fs.IntVar(&cfg.MinCount, "min-count", 0, "drop features seen in fewer examples (default 1: keep all)")
+	fs.IntVar(&cfg.MinCount, "min-count", score.DefaultMinCount, "drop features seen in fewer than `N` examples (1: keep all)")
 	fs.Float64Var(&cfg.Gain, "gain", score.DefaultGain, "blend: weight of the rules' score")
 	fs.Float64Var(&cfg.Center, "center", score.DefaultCenter, "blend: rules' score that neither lifts nor lowers")
 	fs.Float64Var(&cfg.Shift, "shift", score.DefaultShift, "blend: added to the blended logit")

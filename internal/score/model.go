@@ -722,7 +722,7 @@ const (
 
 // strongFloor is the least the model's probability counts as beside a
 // strong cue: the p at which a hit of weight strongCue alone scores
-// strongScore (0.38 with the built-in blend: gain 5, center 0.3, shift -1.2).
+// strongScore (0.43 with the built-in blend: gain 5, center 0.3, shift -1.4).
 func (m *Model) strongFloor() float64 {
 	return sigmoid(logit(strongScore) - m.gain*(strongCue-m.center) - m.shift)
 }

@@ -292,6 +292,40 @@ func TestBuiltinModelContext(t *testing.T) {
 	}
 }
 
+// TestTrainMinCount: by default a word seen in fewer than DefaultMinCount
+// examples is no feature of the model; MinCount 1 keeps it.
+func TestTrainMinCount(t *testing.T) {
+	var ex []Example
+	for range 20 {
+		ex = append(ex,
+			Example{Text: "Zorp blick, frumious.", Nudge: true, Family: Spar},
+			Example{Text: "Thanks, the order shipped today."})
+	}
+	for range DefaultMinCount - 1 {
+		ex = append(ex, Example{Text: "Quokka.", Nudge: true, Family: Spar})
+	}
+	for _, tc := range []struct {
+		minCount int
+		want     bool
+	}{{0, false}, {DefaultMinCount, false}, {DefaultMinCount - 1, true}, {1, true}} {
+		m, err := Train(ex, TrainConfig{MinCount: tc.minCount})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf strings.Builder
+		if _, err := m.WriteTo(&buf); err != nil {
+			t.Fatal(err)
+		}
+		file := buf.String()
+		if got := strings.Contains(file, "\nu quokka "); got != tc.want {
+			t.Errorf("MinCount %d: the rare word is a feature: %v, want %v", tc.minCount, got, tc.want)
+		}
+		if !strings.Contains(file, "\nu zorp ") {
+			t.Errorf("MinCount %d: the word of 20 examples is no feature", tc.minCount)
+		}
+	}
+}
+
 func TestTrainDeterministic(t *testing.T) {
 	a, b := trainToy(t), trainToy(t)
 	var ab, bb bytes.Buffer

@@ -21,11 +21,11 @@ type TrainConfig struct {
 	Epochs   int     // passes over the examples; default 30
 	L2       float64 // L2 regularisation per step; default 1e-3
 	Rate     float64 // AdaGrad's base learning rate; default 0.5
-	MinCount int     // features in fewer examples than this are dropped; default 1 (none)
+	MinCount int     // features in fewer examples than this are dropped; default DefaultMinCount, 1 keeps all
 	Seed     uint64  // the order examples are visited in
 	// The blend with the rules (see Rules.blend); defaults gain 5, center
-	// 0.3, shift -1.2: a message no rule hits scores 0.6 when the model
-	// gives it 0.96, and a rule of weight 0.75 alone nudges whatever the
+	// 0.3, shift -1.4: a message no rule hits scores 0.6 when the model
+	// gives it 0.965, and a rule of weight 0.75 alone nudges whatever the
 	// model says (strongFloor).
 	Gain, Center, Shift float64
 	// The sentence head (see window): off with NoWindows; otherwise read
@@ -40,11 +40,23 @@ type TrainConfig struct {
 const (
 	DefaultGain   = 5
 	DefaultCenter = 0.3
-	DefaultShift  = -1.2
+	DefaultShift  = -1.4
 
 	DefaultWindowWords  = 55
 	DefaultWindowMargin = 2
 )
+
+// DefaultMinCount is the fewest training examples a feature must be seen
+// in to be kept. A feature seen in only a few messages mostly marks those
+// messages: the fit leans on it to get them right instead of on the
+// features they share with others, and in unseen wording it is never
+// there to help. Measured by leaving each corpus out in turn (48 sets,
+// 18,207 lines), keeping only features of 4 examples or more, with the
+// shift lowered from -1.2 to -1.4 to keep the false alarms where they
+// were, catches 235 more nudges for one more false alarm (F1 0.853 to
+// 0.873, false alarms 2.0%), and the model keeps a sixth of its features.
+// See testdata/README.md.
+const DefaultMinCount = 4
 
 func (c TrainConfig) withDefaults() TrainConfig {
 	if c.Epochs == 0 {
@@ -58,6 +70,9 @@ func (c TrainConfig) withDefaults() TrainConfig {
 	}
 	if c.Gain == 0 && c.Center == 0 && c.Shift == 0 {
 		c.Gain, c.Center, c.Shift = DefaultGain, DefaultCenter, DefaultShift
+	}
+	if c.MinCount == 0 {
+		c.MinCount = DefaultMinCount
 	}
 	if c.WindowWords == 0 {
 		c.WindowWords = DefaultWindowWords
