@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -55,6 +56,31 @@ func TestTrainCrossValidates(t *testing.T) {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("train --cv output lacks %q:\n%s", want, stdout)
 		}
+	}
+}
+
+// TestTrainCrossValidatesInParallel: the folds trained side by side give
+// what they give one at a time, in the same order.
+func TestTrainCrossValidatesInParallel(t *testing.T) {
+	var corpora []string
+	for _, f := range []string{"probe.jsonl", "probe2.jsonl", "probe3.jsonl", "probe4.jsonl", "probe5.jsonl", "probe6.jsonl"} {
+		corpora = append(corpora, filepath.Join("..", "..", "internal", "score", "testdata", f))
+	}
+	args := append([]string{"train", "--cv", "--epochs", "5"}, corpora...)
+	cv := func(procs int) string {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+		code, stdout, errs := runScoring(t, "", args...)
+		if code != exitOK {
+			t.Fatalf("train --cv with GOMAXPROCS %d: exit %d err %q", procs, code, errs)
+		}
+		return stdout
+	}
+	one, four := cv(1), cv(4)
+	if one != four {
+		t.Errorf("one fold at a time:\n%s\nfour at a time:\n%s", one, four)
+	}
+	if n := strings.Count(one, "\n"); n != len(corpora)+1 {
+		t.Errorf("%d lines, want one a corpus and the pooled one:\n%s", n, one)
 	}
 }
 
