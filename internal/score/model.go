@@ -57,8 +57,12 @@ type Model struct {
 	names      []string  // row → the feature, as written in the file
 	w          []float32 // rows × modelCols
 	bias       [modelCols]float32
-	// How blend weighs the rules against the model (see blend).
+	// How blend weighs the rules against the model (see blend), and two
+	// thresholds on the model's probability that follow from it: the
+	// floor beside a strong cue, and below quiet a message no rule hit is
+	// nothing. setBlend sets all five.
 	gain, center, shift float64
+	floor, quiet        float64
 	// The sentence head (see window): a second weight per row, and how
 	// it is read.
 	ww  []float32
@@ -627,7 +631,7 @@ func logit(p float64) float64 {
 // of, the model lifts a message no rule caught, and a message both find
 // ordinary stays low. A strong cue (a hit of weight strongCue or more,
 // such as "you're wrong" or "as I already said") is not the model's to
-// overrule: p counts as at least strongFloor, so that the cue alone passes
+// overrule: p counts as at least the floor (setBlend), so that the cue alone passes
 // the default threshold, however ordinary the rest of the message reads.
 // The family is the one the rules' weight and the model's family
 // probabilities together favour, among those not switched off; when no
@@ -648,7 +652,7 @@ func (r *Rules) blend(res Result, msg *Message, pr prediction) Result {
 			famW[i] += h.Weight
 		}
 	}
-	if len(res.Hits) == 0 && (pr.words < minModelWords || sigmoid(logit(pr.p)+m.gain*(-m.center)+m.shift) < modelFloor) {
+	if len(res.Hits) == 0 && (pr.words < minModelWords || pr.p < m.quiet) {
 		return Result{} // nothing counts, whatever the family
 	}
 	m.families(&pr)
@@ -675,7 +679,7 @@ func (r *Rules) blend(res Result, msg *Message, pr prediction) Result {
 		}
 	}
 	if strong {
-		p = max(p, m.strongFloor())
+		p = max(p, m.floor)
 	}
 	score := sigmoid(logit(p) + m.gain*(res.Score-m.center) + m.shift)
 	if best < 0 || len(res.Hits) == 0 && score < modelFloor {
@@ -708,7 +712,7 @@ func (r *Rules) blend(res Result, msg *Message, pr prediction) Result {
 
 // strongCue is the weight from which a rule's hit is a strong cue, and
 // strongScore what such a cue alone scores, however ordinary the model
-// finds the rest: the model's probability counts as at least strongFloor
+// finds the rest: the model's probability counts as at least the floor
 // beside one, which the blend's settings decide. Measured by
 // leaving each training corpus out in turn (11,807 lines), the model's
 // veto of strong cues had caught little the exceptions didn't: without
@@ -720,11 +724,15 @@ const (
 	strongScore = 0.64
 )
 
-// strongFloor is the least the model's probability counts as beside a
-// strong cue: the p at which a hit of weight strongCue alone scores
-// strongScore (0.43 with the built-in blend: gain 5, center 0.3, shift -1.4).
-func (m *Model) strongFloor() float64 {
-	return sigmoid(logit(strongScore) - m.gain*(strongCue-m.center) - m.shift)
+// setBlend sets how m blends with the rules, and the thresholds that
+// follow. The floor is the least the model's probability counts as beside
+// a strong cue: the p at which a hit of weight strongCue alone scores
+// strongScore (0.43 with the built-in blend: gain 5, center 0.3, shift
+// -1.4). Below quiet, the model alone scores a message under modelFloor.
+func (m *Model) setBlend(gain, center, shift float64) {
+	m.gain, m.center, m.shift = gain, center, shift
+	m.floor = sigmoid(logit(strongScore) - gain*(strongCue-center) - shift)
+	m.quiet = sigmoid(logit(modelFloor) + gain*center - shift)
 }
 
 // modelFloor is the score from which a message no rule hit counts at all
@@ -754,7 +762,8 @@ func LoadModel(r io.Reader, name string) (*Model, error) {
 func parseModel(text, name string) (*Model, error) {
 	// A file without a blend line (or with only some of its parameters)
 	// blends as Train does by default.
-	m := &Model{gain: DefaultGain, center: DefaultCenter, shift: DefaultShift}
+	m := &Model{}
+	gain, center, shift := float64(DefaultGain), float64(DefaultCenter), DefaultShift
 	lines := strings.Count(text, "\n") + 1
 	classes := map[uint64]uint32{}
 	feats := make(map[uint64]bool, lines)
@@ -787,11 +796,11 @@ func parseModel(text, name string) (*Model, error) {
 				}
 				switch k {
 				case "gain":
-					m.gain = x
+					gain = x
 				case "center":
-					m.center = x
+					center = x
 				case "shift":
-					m.shift = x
+					shift = x
 				default:
 					return nil, fail("blend: unknown parameter %q (want gain, center or shift)", k)
 				}
@@ -903,6 +912,7 @@ func parseModel(text, name string) (*Model, error) {
 		m.ww = ww
 	}
 	m.feats = newFeatTable(keys, m.w, m.ww)
+	m.setBlend(gain, center, shift)
 	return m, nil
 }
 
@@ -1004,7 +1014,7 @@ func fmtF(x float64) string { return strconv.FormatFloat(x, 'g', 6, 64) }
 // parameters (see Rules.blend).
 func (m *Model) WithBlend(gain, center, shift float64) *Model {
 	c := *m
-	c.gain, c.center, c.shift = gain, center, shift
+	c.setBlend(gain, center, shift)
 	return &c
 }
 

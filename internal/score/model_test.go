@@ -231,10 +231,15 @@ func TestStrongFloorFollowsBlend(t *testing.T) {
 		{0, 0.3, 0},
 		{8, 0.5, -2},
 	} {
-		m := &Model{gain: b.gain, center: b.center, shift: b.shift}
-		got := sigmoid(logit(m.strongFloor()) + m.gain*(strongCue-m.center) + m.shift)
+		m := &Model{}
+		m.setBlend(b.gain, b.center, b.shift)
+		got := sigmoid(logit(m.floor) + m.gain*(strongCue-m.center) + m.shift)
 		if math.Abs(got-strongScore) > 1e-9 {
 			t.Errorf("blend %+v: a strong cue alone scores %.4f, want %.2f", b, got, strongScore)
+		}
+		// At quiet, the model alone scores modelFloor.
+		if got := sigmoid(logit(m.quiet) + m.gain*(0-m.center) + m.shift); math.Abs(got-modelFloor) > 1e-9 {
+			t.Errorf("blend %+v: at quiet the model alone scores %.4f, want %v", b, got, modelFloor)
 		}
 	}
 }

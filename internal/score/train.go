@@ -26,7 +26,7 @@ type TrainConfig struct {
 	// The blend with the rules (see Rules.blend); defaults gain 5, center
 	// 0.3, shift -1.4: a message no rule hits scores 0.6 when the model
 	// gives it 0.965, and a rule of weight 0.75 alone nudges whatever the
-	// model says (strongFloor).
+	// model says (Model.setBlend).
 	Gain, Center, Shift float64
 	// The sentence head (see window): off with NoWindows; otherwise read
 	// in messages of WindowWords words or more (default 55), less
@@ -246,7 +246,7 @@ func Train(examples []Example, cfg TrainConfig) (*Model, error) {
 	for i, x := range bias {
 		m.bias[i] = float32(x)
 	}
-	m.gain, m.center, m.shift = cfg.Gain, cfg.Center, cfg.Shift
+	m.setBlend(cfg.Gain, cfg.Center, cfg.Shift)
 	if !cfg.NoWindows {
 		m.ww = make([]float32, len(kept))
 		for i, x := range head.w {
