@@ -39,6 +39,8 @@ func cmdTrain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.BoolVar(&cfg.NoWindows, "no-windows", false, "no sentence head: read every message as a whole only")
 	fs.IntVar(&cfg.WindowWords, "window-words", score.DefaultWindowWords, "sentence head: also read messages of at least `N` words sentence by sentence")
 	fs.Float64Var(&cfg.WindowMargin, "window-margin", score.DefaultWindowMargin, "sentence head: taken off its logit before it may lift a message's")
+	fs.BoolVar(&cfg.NoDamp, "no-damp", false, "no damping: a long message's weights count in full")
+	fs.IntVar(&cfg.DampFeatures, "damp-features", score.DefaultDampFeatures, "damping: a message of more than `N` features has its weights' sum scaled by sqrt(N/features)")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: nudgebot train [--out FILE] [--cv] [--validate FILE.jsonl]... [--list FILE] CORPUS.jsonl...")
 		fmt.Fprintln(fs.Output(), "Learns the scorer's model from labeled corpora (the format eval reads).")

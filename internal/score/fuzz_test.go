@@ -87,6 +87,7 @@ func FuzzLoadRules(f *testing.F) {
 func FuzzLoadModel(f *testing.F) {
 	f.Add("blend gain=5 center=0.3 shift=-1\nclass YOU you your\nbias 0 1 0 0 0 0 0 0 0\nu wrong 2 1 0 0 0 0 0 0 0\nb YOU wrong 1 1 0 0 0 0 0 0 0\n", "you're wrong")
 	f.Add("window bias=-1 margin=0.5 words=3\nclass YOU you your\nbias 0 1 0 0 0 0 0 0 0\nu wrong 2 1 0 0 0 0 0 0 0 3\nb YOU wrong 1 1 0 0 0 0 0 0 0 -1\n", "Thanks for the logs. Fine. But you're wrong. We will fix it today!")
+	f.Add("damp features=2\nclass YOU you your\nbias 0 1 0 0 0 0 0 0 0\nu wrong 2 1 0 0 0 0 0 0 0\nu you 1 1 0 0 0 0 0 0 0\nb YOU wrong 1 1 0 0 0 0 0 0 0\n", "you're wrong, you are")
 	f.Fuzz(func(t *testing.T, file, text string) {
 		m, err := LoadModel(strings.NewReader(file), "fuzz.model")
 		if err != nil {

@@ -19,7 +19,8 @@ package score
 //
 // A long message is also read sentence by sentence (see window): one
 // sharp sentence in a long, helpful reply is otherwise outweighed by the
-// rest.
+// rest. And its weights count for less (see dampScale): summed whole,
+// many small ones would make a long, kind reply read as a certain nudge.
 
 import (
 	"bytes"
@@ -67,6 +68,23 @@ type Model struct {
 	// it is read.
 	ww  []float32
 	win window
+	// damp, when not 0, is the feature count above which a message's
+	// weights count less (see dampScale).
+	damp int32
+}
+
+// dampScale is what the sum of the weights of a message with n features
+// counts for: a logistic regression adds up a weight per feature, so a
+// long message, with many more features than a short one, drifts to a
+// certain answer on the weight of many small ones ("hi", "four days",
+// "times"). Beyond damp features, the sum is scaled by sqrt(damp/n), as
+// it was in training, so that its spread stays about that of a message
+// of damp features.
+func (m *Model) dampScale(n int) float64 {
+	if m.damp <= 0 || n <= int(m.damp) {
+		return 1
+	}
+	return math.Sqrt(float64(m.damp) / float64(n))
 }
 
 // window is how a model reads a long message sentence by sentence as
@@ -534,7 +552,8 @@ func (p *predictor) finish(rd *reader) prediction {
 	p.take(rd)
 	p.sentenceDone()
 	pr := p.pr
-	pr.p = sigmoid(p.z)
+	b := float64(p.m.bias[0])
+	pr.p = sigmoid(b + p.m.dampScale(len(p.ms.rows))*(p.z-b))
 	if w := &p.m.win; w.on && p.anyW && rd.words >= w.words {
 		if pw := sigmoid(w.bias + p.zctxw + p.bestW - w.margin); pw > pr.p {
 			pr.p, pr.start, pr.end = pw, p.wStart, p.wEnd
@@ -550,9 +569,6 @@ func (p *predictor) finish(rd *reader) prediction {
 // from the features the prediction counted.
 func (m *Model) families(pr *prediction) {
 	var z [8]float64
-	for i := range z {
-		z[i] = float64(m.bias[i+1])
-	}
 	// This runs for every feature of a message that may be a nudge:
 	// each row's eight family weights are added written out, with one
 	// bounds check, in the same order as a loop would.
@@ -567,9 +583,10 @@ func (m *Model) families(pr *prediction) {
 		z[6] += float64(w[6])
 		z[7] += float64(w[7])
 	}
+	d := m.dampScale(len(pr.rows))
 	sum := 0.0
 	for i := range pr.fam {
-		pr.fam[i] = sigmoid(z[i])
+		pr.fam[i] = sigmoid(float64(m.bias[i+1]) + d*z[i])
 		sum += pr.fam[i]
 	}
 	if sum > 0 {
@@ -727,8 +744,8 @@ const (
 // setBlend sets how m blends with the rules, and the thresholds that
 // follow. The floor is the least the model's probability counts as beside
 // a strong cue: the p at which a hit of weight strongCue alone scores
-// strongScore (0.43 with the built-in blend: gain 5, center 0.3, shift
-// -1.4). Below quiet, the model alone scores a message under modelFloor.
+// strongScore (0.36 with the built-in blend: gain 5, center 0.3, shift
+// -1.1). Below quiet, the model alone scores a message under modelFloor.
 func (m *Model) setBlend(gain, center, shift float64) {
 	m.gain, m.center, m.shift = gain, center, shift
 	m.floor = sigmoid(logit(strongScore) - gain*(strongCue-center) - shift)
@@ -829,6 +846,23 @@ func parseModel(text, name string) (*Model, error) {
 					return nil, fail("window: unknown parameter %q (want bias, margin or words)", k)
 				}
 			}
+		case "damp":
+			if len(m.names) > 0 || sawBias {
+				return nil, fail("damp: must come before the bias and the feature rows")
+			}
+			for _, kv := range fs[1:] {
+				k, x, ok := numParam(kv)
+				if !ok {
+					return nil, fail("damp: %q is not NAME=NUMBER", kv)
+				}
+				if k != "features" {
+					return nil, fail("damp: unknown parameter %q (want features)", k)
+				}
+				if x < 1 || x > math.MaxInt32 || x != math.Trunc(x) {
+					return nil, fail("damp: %s is not a count", kv)
+				}
+				m.damp = int32(x)
+			}
 		case "class":
 			if len(fs) < 3 || !isSpecial(fs[1]) {
 				return nil, fail("class: want \"class NAME word...\" with NAME in capitals")
@@ -901,7 +935,7 @@ func parseModel(text, name string) (*Model, error) {
 				ww = append(ww, row[modelCols])
 			}
 		default:
-			return nil, fail("unknown directive %q (want blend, window, class, bias, u, b, c or cb)", fs[0])
+			return nil, fail("unknown directive %q (want blend, window, damp, class, bias, u, b, c or cb)", fs[0])
 		}
 	}
 	if !sawBias {
@@ -981,6 +1015,9 @@ func (m *Model) WriteTo(w io.Writer) (int64, error) {
 	fmt.Fprintf(&b, "blend gain=%s center=%s shift=%s\n", fmtF(m.gain), fmtF(m.center), fmtF(m.shift))
 	if m.win.on {
 		fmt.Fprintf(&b, "window bias=%s margin=%s words=%d\n", fmtF(m.win.bias), fmtF(m.win.margin), m.win.words)
+	}
+	if m.damp > 0 {
+		fmt.Fprintf(&b, "damp features=%d\n", m.damp)
 	}
 	for i, n := range m.classNames {
 		fmt.Fprintf(&b, "class %s %s\n", n, strings.Join(m.classWords[i], " "))

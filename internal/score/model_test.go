@@ -535,3 +535,51 @@ func TestSentenceWindows(t *testing.T) {
 		t.Errorf("one sentence: %v, want none", got)
 	}
 }
+
+// TestModelFileDamp: a damp line is read, written back, and scales the
+// weights' sum of a message with more features than it names.
+func TestModelFileDamp(t *testing.T) {
+	const rows = "bias 0 0 0 0 0 0 0 0 0\nu alpha 1 0 0 0 0 0 0 0 0\nu beta 1 0 0 0 0 0 0 0 0\nu gamma 1 0 0 0 0 0 0 0 0\nu delta 1 0 0 0 0 0 0 0 0\n"
+	m, err := LoadModel(strings.NewReader("damp features=2\n"+rows), "d.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := LoadModel(strings.NewReader(rows), "plain.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		m    *Model
+		text string
+		want float64 // the logit
+	}{
+		{m, "alpha beta", 2},                              // two features: not damped
+		{m, "alpha beta gamma delta", 4 * math.Sqrt(0.5)}, // four: sqrt(2/4)
+		{plain, "alpha beta gamma delta", 4},
+	} {
+		pr := tt.m.predict(tt.text)
+		if got := logit(pr.p); math.Abs(got-tt.want) > 1e-6 {
+			t.Errorf("damp %d, %q: logit %.4f, want %.4f", tt.m.damp, tt.text, got, tt.want)
+		}
+		pr.release()
+	}
+	var buf strings.Builder
+	if _, err := m.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if m2, err := LoadModel(strings.NewReader(buf.String()), "again.txt"); err != nil || m2.damp != 2 {
+		t.Errorf("round trip: %v, damp %d\n%s", err, m2.damp, buf.String())
+	}
+	for _, tt := range []struct{ file, want string }{
+		{rows + "damp features=2\n", "damp: must come before"},
+		{"damp features=0\n" + rows, "damp: features=0 is not a count"},
+		{"damp features=2.5\n" + rows, "damp: features=2.5 is not a count"},
+		{"damp words=3\n" + rows, `damp: unknown parameter "words"`},
+		{"damp 3\n" + rows, `damp: "3" is not NAME=NUMBER`},
+	} {
+		_, err := LoadModel(strings.NewReader(tt.file), "bad.txt")
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("LoadModel(%q) = %v, want an error with %q", tt.file, err, tt.want)
+		}
+	}
+}
