@@ -792,6 +792,25 @@ func parseModel(text, name string) (*Model, error) {
 		return fmt.Errorf("%s:%d: %s", name, ln, fmt.Sprintf(format, args...))
 	}
 	sawBias := false
+	// params reads the NAME=NUMBER fields of a settings line (fs[0] names
+	// it) with set, which says what is wrong with one, if anything. The
+	// window and damp lines must come before the bias and the rows, whose
+	// reading they change.
+	params := func(fs []string, set func(k string, x float64, kv string) string) error {
+		if fs[0] != "blend" && (len(m.names) > 0 || sawBias) {
+			return fail("%s: must come before the bias and the feature rows", fs[0])
+		}
+		for _, kv := range fs[1:] {
+			k, x, ok := numParam(kv)
+			if !ok {
+				return fail("%s: %q is not NAME=NUMBER", fs[0], kv)
+			}
+			if msg := set(k, x, kv); msg != "" {
+				return fail("%s: %s", fs[0], msg)
+			}
+		}
+		return nil
+	}
 	var ww []float32
 	var fbuf [1 + 2 + modelCols + 1]string
 	var ebuf [len(fbuf)]int
@@ -806,11 +825,7 @@ func parseModel(text, name string) (*Model, error) {
 		fs, ends := splitFields(line, fbuf[:0], ebuf[:0])
 		switch fs[0] {
 		case "blend":
-			for _, kv := range fs[1:] {
-				k, x, ok := numParam(kv)
-				if !ok {
-					return nil, fail("blend: %q is not NAME=NUMBER", kv)
-				}
+			err := params(fs, func(k string, x float64, kv string) string {
 				switch k {
 				case "gain":
 					gain = x
@@ -819,49 +834,47 @@ func parseModel(text, name string) (*Model, error) {
 				case "shift":
 					shift = x
 				default:
-					return nil, fail("blend: unknown parameter %q (want gain, center or shift)", k)
+					return fmt.Sprintf("unknown parameter %q (want gain, center or shift)", k)
 				}
+				return ""
+			})
+			if err != nil {
+				return nil, err
 			}
 		case "window":
-			if len(m.names) > 0 || sawBias {
-				return nil, fail("window: must come before the bias and the feature rows")
-			}
 			m.win.on = true
-			for _, kv := range fs[1:] {
-				k, x, ok := numParam(kv)
-				if !ok {
-					return nil, fail("window: %q is not NAME=NUMBER", kv)
-				}
+			err := params(fs, func(k string, x float64, kv string) string {
 				switch k {
 				case "bias":
 					m.win.bias = x
 				case "margin":
 					m.win.margin = x
 				case "words":
-					if x < 0 || x > math.MaxInt32 || x != math.Trunc(x) {
-						return nil, fail("window: %s is not a count", kv)
+					if !isCount(x, 0) {
+						return kv + " is not a count"
 					}
 					m.win.words = int32(x)
 				default:
-					return nil, fail("window: unknown parameter %q (want bias, margin or words)", k)
+					return fmt.Sprintf("unknown parameter %q (want bias, margin or words)", k)
 				}
+				return ""
+			})
+			if err != nil {
+				return nil, err
 			}
 		case "damp":
-			if len(m.names) > 0 || sawBias {
-				return nil, fail("damp: must come before the bias and the feature rows")
-			}
-			for _, kv := range fs[1:] {
-				k, x, ok := numParam(kv)
-				if !ok {
-					return nil, fail("damp: %q is not NAME=NUMBER", kv)
-				}
-				if k != "features" {
-					return nil, fail("damp: unknown parameter %q (want features)", k)
-				}
-				if x < 1 || x > math.MaxInt32 || x != math.Trunc(x) {
-					return nil, fail("damp: %s is not a count", kv)
+			err := params(fs, func(k string, x float64, kv string) string {
+				switch {
+				case k != "features":
+					return fmt.Sprintf("unknown parameter %q (want features)", k)
+				case !isCount(x, 1):
+					return kv + " is not a count"
 				}
 				m.damp = int32(x)
+				return ""
+			})
+			if err != nil {
+				return nil, err
 			}
 		case "class":
 			if len(fs) < 3 || !isSpecial(fs[1]) {
@@ -952,6 +965,11 @@ func parseModel(text, name string) (*Model, error) {
 
 // numParam splits a directive's NAME=NUMBER field; ok is false unless the
 // number is finite.
+// isCount reports whether x is a whole number from lo to math.MaxInt32.
+func isCount(x, lo float64) bool {
+	return x >= lo && x <= math.MaxInt32 && x == math.Trunc(x)
+}
+
 func numParam(kv string) (name string, x float64, ok bool) {
 	name, v, ok := strings.Cut(kv, "=")
 	x, err := strconv.ParseFloat(v, 64)
