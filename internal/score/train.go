@@ -67,8 +67,9 @@ const (
 // there to help. Measured by leaving each corpus out in turn (48 sets,
 // 18,207 lines, before damping), keeping only features of 4 examples or
 // more, with the shift lowered from -1.2 to -1.4 to keep the false alarms
-// where they were, catches 235 more nudges for one more false alarm (F1 0.853 to
-// 0.873, false alarms 2.0%), and the model keeps a sixth of its features.
+// where they were, catches 235 more nudges for one more false alarm (F1
+// 0.853 to 0.873, false alarms 2.0%), and the model keeps a sixth of its
+// features.
 // See testdata/README.md.
 const DefaultMinCount = 4
 
