@@ -119,7 +119,8 @@ func cmdTrain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	var vt, va tally
 	for _, p := range validate {
-		t, a := compare(w, p, files[p], rules, m, *threshold)
+		t, a := compare(files[p], rules, m, *threshold)
+		printTallies(w, filepath.Base(p), t, a)
 		vt.add(t)
 		va.add(a)
 	}
@@ -171,9 +172,7 @@ func leaveOneOut(pos []string, corpora [][]score.Example, files map[string][]num
 				out[i].err = err
 				return
 			}
-			lines := files[pos[i]]
-			out[i].with = measure(lines, rules.WithModel(m), threshold)
-			out[i].alone = measure(lines, rules.WithModel(nil), threshold)
+			out[i].with, out[i].alone = compare(files[pos[i]], rules, m, threshold)
 		})
 	}
 	wg.Wait()
@@ -273,13 +272,9 @@ func (t tally) String() string {
 	return fmt.Sprintf("P %.3f R %.3f F1 %.3f FPR %.3f n=%d family %.2f", p, r, f1, fpr, t.tp+t.fp+t.fn+t.tn, ratio(t.famOK, t.tp))
 }
 
-// compare measures a corpus blended with m and by the rules alone, and
-// prints both on one line.
-func compare(w io.Writer, path string, lines []numberedLine, rules *score.Rules, m *score.Model, threshold float64) (with, alone tally) {
-	with = measure(lines, rules.WithModel(m), threshold)
-	alone = measure(lines, rules.WithModel(nil), threshold)
-	printTallies(w, filepath.Base(path), with, alone)
-	return with, alone
+// compare measures a corpus blended with m and by the rules alone.
+func compare(lines []numberedLine, rules *score.Rules, m *score.Model, threshold float64) (with, alone tally) {
+	return measure(lines, rules.WithModel(m), threshold), measure(lines, rules.WithModel(nil), threshold)
 }
 
 func printTallies(w io.Writer, label string, with, alone tally) {
