@@ -590,18 +590,24 @@ func (r *Rules) run(rs *ruleset, ix *starts, st *scratch, n, heads int, off Fami
 }
 
 // features fills st.feat for the sentence in st.toks[:n].
+//
+// The flags' features are looked up once, for the union of the tokens'
+// flags: flagClasses is monotone, so those are a superset of the union of
+// each token's, and a superset only lets more runs through to the
+// automaton, which decides.
 func (r *Rules) features(st *scratch, n int) {
 	f := &st.feat
 	clear(f[:r.nfeat])
+	var flags uint16
 	for i := 0; i < n; i++ {
-		w := st.wid[i]
-		wt := &r.wtok[w]
+		wt := &r.wtok[st.wid[i]]
 		for _, fw := range r.wfeat[wt.feat0:wt.feat1] {
 			f[fw.i&15] |= fw.m
 		}
-		for _, fw := range r.ffeat[st.toks[i].flags&flagMask] {
-			f[fw.i&15] |= fw.m
-		}
+		flags |= st.toks[i].flags
+	}
+	for _, fw := range r.ffeat[flags&flagMask] {
+		f[fw.i&15] |= fw.m
 	}
 }
 
