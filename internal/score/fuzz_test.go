@@ -9,10 +9,12 @@ import (
 )
 
 // FuzzNormalise checks the tokenizer on any text: no panic, every token
-// inside the text, in order, without overlaps, and each word's hashes
-// those foldHash gives its span.
+// inside the text, in order, without overlaps, each word's hashes those
+// foldHash gives its span, and the name the model writes for a word
+// (foldWord) hashing back to it.
 func FuzzNormalise(f *testing.F) {
 	f.Add("<@U1> <#C1|x> <https://a|b> :smile: &amp; `c` ```d``` > e\nsooo WRONG!!! ok??")
+	f.Add("Jess's boss’s ooo'oo zz'Z")
 	f.Fuzz(func(t *testing.T, text string) {
 		sc := newScanner(text)
 		var tok token
@@ -31,6 +33,9 @@ func FuzzNormalise(f *testing.F) {
 				foldHash(text, &u)
 				if u.hash != tok.hash || u.hash2 != tok.hash2 || u.flags&tkLongRun != tok.flags&tkLongRun {
 					t.Fatalf("token %d %q: hashes %x %x, foldHash says %x %x", n, text[tok.start:tok.end], tok.hash, tok.hash2, u.hash, u.hash2)
+				}
+				if w := text[tok.start:tok.end]; tok.flags&tkNum == 0 && hashWord(foldWord(w)) != tok.hash {
+					t.Fatalf("token %d %q folds to %q, which hashes to %x, not %x", n, w, foldWord(w), hashWord(foldWord(w)), tok.hash)
 				}
 			}
 			if n > len(text) {

@@ -403,19 +403,29 @@ func (s symbol) special(h uint64) symbol {
 // special returns the names of a symbol that has no class.
 func special(name string) symName { return symName{name, name} }
 
-// foldWord is the folded form of a word as the tokenizer hashes it: ASCII
-// lower case, apostrophes (straight and curly) dropped, runs of three or
-// more equal letters kept once.
+// foldWord is the folded form of a word as the tokenizer hashes it (ASCII
+// lower case, apostrophes dropped, runs of three or more equal letters kept
+// once), written so that hashWord gives the word's hash back. An
+// apostrophe breaks a run, in the tokenizer as here, so where dropping the
+// apostrophes would make a run the tokenizer never saw ("Jess's" as
+// "jesss", which hashes as "jes"), they are kept, straight: "jess's".
 func foldWord(w string) string {
+	if f := foldRuns(w, false); hashWord(f) == hashWord(w) {
+		return f
+	}
+	return foldRuns(w, true)
+}
+
+// foldRuns lower-cases w, collapses its runs of three or more equal
+// letters (an apostrophe ends a run) and drops its apostrophes, or, with
+// keep, writes them straight.
+func foldRuns(w string, keep bool) string {
 	b := make([]byte, 0, len(w))
 	for i := 0; i < len(w); i++ {
 		c := w[i]
-		if c == '\'' {
-			continue
-		}
 		if c == 0xE2 && i+2 < len(w) && w[i+1] == 0x80 && (w[i+2] == 0x98 || w[i+2] == 0x99) {
 			i += 2
-			continue
+			c = '\''
 		}
 		b = append(b, lower(c))
 	}
@@ -425,9 +435,14 @@ func foldWord(w string) string {
 		for j < len(b) && b[j] == b[i] {
 			j++
 		}
-		if j-i >= 3 && isLetter(b[i]) {
+		switch {
+		case b[i] == '\'':
+			if keep {
+				out = append(out, b[i:j]...)
+			}
+		case j-i >= 3 && isLetter(b[i]):
 			out = append(out, b[i])
-		} else {
+		default:
 			out = append(out, b[i:j]...)
 		}
 		i = j

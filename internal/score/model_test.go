@@ -17,7 +17,7 @@ import (
 // otherwise a feature in model.txt would never be found again.
 func TestFoldWordMatchesTokenizer(t *testing.T) {
 	files, _ := filepath.Glob("testdata/*.jsonl")
-	extra := []string{"Sooo", "REEEALLY", "don’t", "you're", "café", "O'Brien", "x1000", "niiice", "aaa"}
+	extra := []string{"Sooo", "REEEALLY", "don’t", "you're", "café", "O'Brien", "x1000", "niiice", "aaa", "Jess's", "Jess’s", "boss's", "s's's", "ooo'oo", "sooo'o", "ZZ'z"}
 	var texts []string
 	texts = append(texts, extra...)
 	for _, f := range files {
