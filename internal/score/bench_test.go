@@ -11,7 +11,7 @@ import (
 // the cost per message.
 //
 // On a shared machine its time can move by half from run to run. The
-// number of instructions doesn't: run the test binary under valgrind's
+// number of instructions hardly does: run the test binary under valgrind's
 // cachegrind with GOGC=off, once with -test.benchtime 1x and once with
 // 41x, and the difference over 40*420 is the instructions per message
 // (cg_diff and cg_annotate split it by function).
