@@ -176,7 +176,7 @@ func summarise(rows []corpusRow, rules *Rules, threshold float64) metrics {
 //	tune6.jsonl    P=1.000 R=0.909 F1=0.952 FPR=0.000 (first, unread: P=0.885 R=0.418 F1=0.568 FPR=0.046)
 //
 // These are the rules alone (the model is trained on these sets). The
-// blind sets, heldout3 and heldout4, are deliberately absent: they are
+// blind sets, heldout3 and on, are deliberately absent: they are
 // measured, not held to a floor.
 func TestTuningCorpusFloors(t *testing.T) {
 	tests := []struct {
