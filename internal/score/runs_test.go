@@ -41,9 +41,8 @@ func TestPrefilterRuns(t *testing.T) {
 		}
 	}
 	for _, row := range rows {
-		sc := newScanner(row.Text)
-		n = 0
-		flush := func() {
+		r.sentences(st, row.Text, func(sn int) bool {
+			n = sn
 			r.features(st, n)
 			for _, ix := range []*starts{&rs.match, &rs.except} {
 				count(&ix.head, 0)
@@ -51,22 +50,8 @@ func TestPrefilterRuns(t *testing.T) {
 					count(&ix.any, i)
 				}
 			}
-			n = 0
-		}
-		for {
-			ok, _ := sc.next(&st.toks[n])
-			if !ok {
-				break
-			}
-			r.classify(st, n)
-			n++
-			if st.toks[n-1].flags&tkEnd != 0 || n == maxSent {
-				flush()
-			}
-		}
-		if n > 0 {
-			flush()
-		}
+			return false
+		})
 	}
 	m := float64(len(rows))
 	t.Logf("per message: %.1f attempts, %.1f runs past the prefilter", float64(attempts)/m, float64(runs)/m)
@@ -86,9 +71,7 @@ func TestNextOKSound(t *testing.T) {
 	st := new(scratch)
 	stopped, deep := 0, 0
 	for _, row := range rows {
-		sc := newScanner(row.Text)
-		n := 0
-		flush := func() {
+		r.sentences(st, row.Text, func(n int) bool {
 			for _, rs := range []*ruleset{&r.agent, &r.esc} {
 				for pi := range rs.pats {
 					p := &rs.pats[pi]
@@ -107,22 +90,8 @@ func TestNextOKSound(t *testing.T) {
 					}
 				}
 			}
-			n = 0
-		}
-		for {
-			ok, _ := sc.next(&st.toks[n])
-			if !ok {
-				break
-			}
-			r.classify(st, n)
-			n++
-			if st.toks[n-1].flags&tkEnd != 0 || n == maxSent {
-				flush()
-			}
-		}
-		if n > 0 {
-			flush()
-		}
+			return false
+		})
 	}
 	if stopped == 0 || deep == 0 {
 		t.Fatalf("the prefilters stopped %d runs, %d of them by deepOK; want some of each", stopped, deep)
