@@ -269,7 +269,7 @@ func (t *tally) add(u tally) {
 
 func (t tally) String() string {
 	p, r, f1, fpr := rates(t.tp, t.fp, t.fn, t.tn)
-	return fmt.Sprintf("P %.3f R %.3f F1 %.3f FPR %.3f n=%d family %.2f", p, r, f1, fpr, t.tp+t.fp+t.fn+t.tn, ratio(t.famOK, t.tp))
+	return fmt.Sprintf("P %.3f R %.3f F1 %.3f FPR %.3f n=%d family %.2f TP %d FP %d", p, r, f1, fpr, t.tp+t.fp+t.fn+t.tn, ratio(t.famOK, t.tp), t.tp, t.fp)
 }
 
 // compare measures a corpus blended with m and by the rules alone.

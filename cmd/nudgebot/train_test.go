@@ -52,7 +52,7 @@ func TestTrainCrossValidates(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("train --cv: exit %d err %q", code, errs)
 	}
-	for _, want := range []string{"a.jsonl ", "b.jsonl ", "left out in turn, pooled", "P 1.000 R 1.000 F1 1.000 FPR 0.000 n=40", "rules alone"} {
+	for _, want := range []string{"a.jsonl ", "b.jsonl ", "left out in turn, pooled", "P 1.000 R 1.000 F1 1.000 FPR 0.000 n=40 family 1.00 TP 20 FP 0", "rules alone"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("train --cv output lacks %q:\n%s", want, stdout)
 		}
