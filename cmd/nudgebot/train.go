@@ -92,6 +92,7 @@ func cmdTrain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	w := bufio.NewWriter(stdout)
 	defer w.Flush()
 	rules := score.DefaultRules()
+	cfg.Rules = rules
 	if *cv {
 		var total, alone tally
 		for i, f := range leaveOneOut(pos, corpora, files, rules, cfg, *threshold) {

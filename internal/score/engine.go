@@ -150,17 +150,18 @@ func Evaluate(msg Message, rules *Rules) Result {
 		st.pred, st.reading = m.newPredictor(), true
 	}
 	rules.scan(&rules.agent, &rules.agent.match, st, msg.Text, msg.Off)
+	st.reading = false
+	rules.exceptions(&rules.agent, st, msg.Text)
+	res := rules.result(st, &msg)
 	var pr prediction
 	if m != nil {
-		st.reading = false
 		if msg.Context != "" {
 			readContext(&st.rd, &st.pred, msg.Context)
 		}
+		readHits(&st.rd, &st.pred, res.Hits)
 		pr = st.pred.finish(&st.rd)
 		st.pred = predictor{}
 	}
-	rules.exceptions(&rules.agent, st, msg.Text)
-	res := rules.result(st, &msg)
 	scratchPool.Put(st)
 	if m != nil {
 		res = rules.blend(res, &msg, pr)
@@ -175,6 +176,18 @@ func readContext(rd *reader, p *predictor, ctx string) {
 	rd.text, rd.ctx, rd.prev = ctx, true, symbol{raw: hStart, cls: hStart}
 	feedReader(rd, p, ctx)
 	rd.text, rd.ctx, rd.prev = text, false, prev
+}
+
+// readHits gives the model the rules' hits: each rule that hit is a
+// feature of its own (see ruleFeat).
+func readHits(rd *reader, p *predictor, hits []Hit) {
+	for i := range hits {
+		if !rd.room() {
+			p.take(rd)
+		}
+		rd.out[rd.nout] = feature{hash: ruleFeat(hits[i].RuleID), sent: -1}
+		rd.nout++
+	}
 }
 
 // feedReader gives rd the tokens of text, the text it reads, letting p take

@@ -15,7 +15,9 @@ package score
 // runs of them. A few words are also read as their class (every form of
 // "you" is YOU), so a pair like "YOU NEG" is one feature however it is
 // spelled. Its features are the symbols and the pairs of class-read
-// symbols, message start and end included; each counts once per message.
+// symbols, message start and end included, and the rules that hit (so the
+// model learns how much each rule's hit tells); each counts once per
+// message.
 //
 // A long message is also read sentence by sentence (see window): one
 // sharp sentence in a long, helpful reply is otherwise outweighed by the
@@ -171,6 +173,17 @@ var (
 // (ctx) of the customer's message before it.
 func unigram(a uint64) uint64    { return mix64(a ^ 0x51) }
 func ctxUnigram(a uint64) uint64 { return mix64(a ^ 0xc7c7) }
+
+// ruleFeat is the feature of a hit of the rule of that id: the model
+// learns how much each rule's hit tells, beside the weight the rulebook
+// gives it.
+func ruleFeat(id string) uint64 {
+	h := uint64(fnvOffset)
+	for i := 0; i < len(id); i++ {
+		h = (h ^ uint64(id[i])) * fnvPrime
+	}
+	return mix64(h ^ 0x7272)
+}
 func bigram(a, b uint64) uint64 {
 	return mix64(a*0xff51afd7ed558ccd ^ b ^ 0xb2)
 }
@@ -760,8 +773,8 @@ const (
 // setBlend sets how m blends with the rules, and the thresholds that
 // follow. The floor is the least the model's probability counts as beside
 // a strong cue: the p at which a hit of weight strongCue alone scores
-// strongScore (0.36 with the built-in blend: gain 5, center 0.3, shift
-// -1.1). Below quiet, the model alone scores a message under modelFloor.
+// strongScore (0.61 with the built-in blend: gain 3, center 0.3, shift
+// -1.2). Below quiet, the model alone scores a message under modelFloor.
 func (m *Model) setBlend(gain, center, shift float64) {
 	m.gain, m.center, m.shift = gain, center, shift
 	m.floor = sigmoid(logit(strongScore) - gain*(strongCue-center) - shift)
@@ -906,10 +919,10 @@ func parseModel(text, name string) (*Model, error) {
 				}
 				classes[hashWord(w)] = idx + 1
 			}
-		case "bias", "u", "b", "c", "cb":
+		case "bias", "u", "b", "c", "cb", "r":
 			nsym := 0
 			switch fs[0] {
-			case "u", "c":
+			case "u", "c", "r":
 				nsym = 1
 			case "b", "cb":
 				nsym = 2
@@ -944,6 +957,8 @@ func parseModel(text, name string) (*Model, error) {
 				h = bigram(symHash(fs[1]), symHash(fs[2]))
 			case "c":
 				h = ctxUnigram(symHash(fs[1]))
+			case "r":
+				h = ruleFeat(fs[1])
 			case "cb":
 				h = ctxBigram(symHash(fs[1]), symHash(fs[2]))
 			}
@@ -1040,8 +1055,8 @@ func (m *Model) WriteTo(w io.Writer) (int64, error) {
 	var b bytes.Buffer
 	b.WriteString("# nudgebot model: written by `nudgebot train`; retrain rather than edit.\n")
 	b.WriteString("# Each feature row: the feature (u: a symbol, b: a pair of them; c, cb:\n")
-	b.WriteString("# the same of the customer's message before), its weight toward a\n")
-	b.WriteString("# nudge, then one weight per family (" + familyList() + ")")
+	b.WriteString("# the same of the customer's message before; r: a rule's hit), its weight\n# toward a ")
+	b.WriteString("nudge, then one weight per family (" + familyList() + ")")
 	if m.win.on {
 		b.WriteString(",\n# then its weight in the sentence head (window: how that is read)")
 	}

@@ -90,7 +90,7 @@ func TestModelUpToDate(t *testing.T) {
 			ex = append(ex, e)
 		}
 	}
-	m, err := Train(ex, TrainConfig{})
+	m, err := Train(ex, TrainConfig{Rules: DefaultRules()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -241,6 +241,52 @@ func TestStrongFloorFollowsBlend(t *testing.T) {
 		if got := sigmoid(logit(m.quiet) + m.gain*(0-m.center) + m.shift); math.Abs(got-modelFloor) > 1e-9 {
 			t.Errorf("blend %+v: at quiet the model alone scores %.4f, want %v", b, got, modelFloor)
 		}
+	}
+}
+
+// TestModelReadsRuleHits: a model trained with the rules has a feature for
+// each rule that hit its examples, and Evaluate gives it that feature
+// when the rule hits: a model whose only weight is a rule's counts it.
+func TestModelReadsRuleHits(t *testing.T) {
+	const hit, quiet = "As I already said, the invoice is attached.", "Thanks, the invoice is attached."
+	var ex []Example
+	for range 20 {
+		ex = append(ex, Example{Text: hit, Nudge: true, Family: Repeat}, Example{Text: quiet})
+	}
+	m, err := Train(ex, TrainConfig{Rules: DefaultRules()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf strings.Builder
+	if _, err := m.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "\nr repeat.as-i-said-again ") {
+		t.Errorf("model file lacks the rule's feature:\n%s", buf.String())
+	}
+	plain, err := Train(ex, TrainConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range plain.names {
+		if strings.HasPrefix(name, "r ") {
+			t.Errorf("a model trained without rules has the rule feature %q", name)
+		}
+	}
+
+	// The rule alone (0.8) scores 0.8 by the rulebook; a model that
+	// weighs its hit heavily lifts that, one that weighs it against
+	// lowers it.
+	score := func(w string) float64 {
+		file := "class YOU you\nbias -4 1 0 0 0 0 0 0 0\nr repeat.as-i-said-again " + w + " 0 1 0 0 0 0 0 0\n"
+		m, err := LoadModel(strings.NewReader(file), "test.model")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return Evaluate(Message{Text: hit}, DefaultRules().WithModel(m)).Score
+	}
+	if up, down := score("8"), score("-8"); !(up > down) {
+		t.Errorf("the rule's feature at weight 8 scores %.3f, at -8 %.3f: want higher", up, down)
 	}
 }
 
