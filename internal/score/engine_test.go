@@ -76,6 +76,34 @@ func TestEvaluateExceptions(t *testing.T) {
 	}
 }
 
+// TestWordSenseExceptions: each rule still hits its cue, and not the same
+// words read another way (from the false alarms of train69 … train72).
+func TestWordSenseExceptions(t *testing.T) {
+	tests := []struct {
+		rule, hit, miss string
+	}{
+		{"contradict.t2", "Just to correct something: the plan renews in May.",
+			"I need to correct something I told you on Friday: it renews in May, not June."},
+		{"condescend.move-easy", "It's a really simple process, just follow the steps.",
+			"It's a very easy thing to miss, the setting is two menus deep."},
+		{"repeat.move-said2", "I sent the link earlier in this thread.",
+			"Here it is again, which might be easier than the list I sent before."},
+		{"spar.done-arguing", "Congratulations, you've locked yourself out again.",
+			"Congratulations, your order is on its way!"},
+		{"stonewall.not-my-job", "A refund isn't something I can do.",
+			"A refund isn't something I can do at six weeks. What I can offer is 25% off a replacement."},
+	}
+	rules := DefaultRules().WithModel(nil)
+	for _, tt := range tests {
+		if !hit2(rules, tt.hit, tt.rule) {
+			t.Errorf("%s does not hit %q", tt.rule, tt.hit)
+		}
+		if hit2(rules, tt.miss, tt.rule) {
+			t.Errorf("%s hits %q", tt.rule, tt.miss)
+		}
+	}
+}
+
 func TestSarcasticIdioms(t *testing.T) {
 	// Stock sarcasm hits spar.sarcastic-idiom wherever it is; the same
 	// words said plainly don't.
