@@ -773,8 +773,8 @@ const (
 // setBlend sets how m blends with the rules, and the thresholds that
 // follow. The floor is the least the model's probability counts as beside
 // a strong cue: the p at which a hit of weight strongCue alone scores
-// strongScore (0.61 with the built-in blend: gain 3, center 0.3, shift
-// -1.2). Below quiet, the model alone scores a message under modelFloor.
+// strongScore (0.62 with the built-in blend: gain 3, center 0.3, shift
+// -1.25). Below quiet, the model alone scores a message under modelFloor.
 func (m *Model) setBlend(gain, center, shift float64) {
 	m.gain, m.center, m.shift = gain, center, shift
 	m.floor = sigmoid(logit(strongScore) - gain*(strongCue-center) - shift)
