@@ -253,8 +253,9 @@ func cmdEval(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var f scoreFlags
 	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
 	f.register(fs)
+	blind := fs.Bool("blind", false, "print no message, id or line of the corpus, only the counts: for a test set kept blind")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: nudgebot eval [--threshold X] [--json] [--rules FILE] [--model FILE|off] FILE.jsonl")
+		fmt.Fprintln(fs.Output(), "usage: nudgebot eval [--threshold X] [--json] [--blind] [--rules FILE] [--model FILE|off] FILE.jsonl")
 		fmt.Fprintln(fs.Output(), `Each line: {"id","text","label":"nudge"|"ok","family","context"}; text and label are required.`)
 		fmt.Fprintln(fs.Output(), "The last line printed is: precision=P recall=R f1=F fpr=X n=N")
 		fs.PrintDefaults()
@@ -277,6 +278,9 @@ func cmdEval(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintf(stderr, "nudgebot eval: %v\n", err)
 		return exitError
+	}
+	if *blind {
+		rep.Misses, rep.FalseAlarms = []evalCase{}, []evalCase{}
 	}
 	w := bufio.NewWriter(stdout)
 	defer w.Flush()

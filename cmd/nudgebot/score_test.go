@@ -192,6 +192,37 @@ func TestEval(t *testing.T) {
 	}
 }
 
+// TestEvalBlind: with --blind, eval prints the same counts and nothing
+// of the corpus's lines, so that a test set can stay unread.
+func TestEvalBlind(t *testing.T) {
+	lines := []string{
+		`{"id":"secret-1","text":"As I already explained, no.","label":"nudge","family":"repeat"}`,
+		`{"id":"secret-2","text":"Your order shipped.","label":"nudge","family":"defend"}`,
+		`{"id":"secret-3","text":"Rules are rules.","label":"ok"}`,
+	}
+	corpus := writeFile(t, "c.jsonl", strings.Join(lines, "\n")+"\n")
+	_, plain, _ := runScoring(t, "", "eval", corpus)
+	for _, args := range [][]string{{"eval", "--blind", corpus}, {"eval", corpus, "--blind", "--json"}} {
+		code, out, errs := runScoring(t, "", args...)
+		if code != exitOK {
+			t.Fatalf("%v: exit %d, stderr %q", args, code, errs)
+		}
+		for _, leak := range []string{"secret", "explained", "shipped", "Rules are", "line "} {
+			if strings.Contains(out, leak) {
+				t.Errorf("%v prints %q:\n%s", args, leak, out)
+			}
+		}
+		got := strings.Split(strings.TrimSpace(out), "\n")
+		want := strings.Split(strings.TrimSpace(plain), "\n")
+		if got[len(got)-1] != want[len(want)-1] {
+			t.Errorf("%v last line %q, want %q", args, got[len(got)-1], want[len(want)-1])
+		}
+	}
+	if !strings.Contains(plain, "secret-2") {
+		t.Fatalf("without --blind eval should list the miss secret-2:\n%s", plain)
+	}
+}
+
 func TestEvalBadLines(t *testing.T) {
 	tests := []struct {
 		give string
