@@ -987,9 +987,5 @@ func stemHash(s string, t *token) uint64 {
 	if k := len(w); k >= 4 && w[k-1] == w[k-2] && isLetter(w[k-1]) {
 		w = w[:k-1] // "dropp" → "drop"
 	}
-	h := uint64(fnvOffset)
-	for _, c := range w {
-		h = (h ^ uint64(c)) * fnvPrime
-	}
-	return h
+	return fnv(w)
 }

@@ -177,13 +177,7 @@ func ctxUnigram(a uint64) uint64 { return mix64(a ^ 0xc7c7) }
 // ruleFeat is the feature of a hit of the rule of that id: the model
 // learns how much each rule's hit tells, beside the weight the rulebook
 // gives it.
-func ruleFeat(id string) uint64 {
-	h := uint64(fnvOffset)
-	for i := 0; i < len(id); i++ {
-		h = (h ^ uint64(id[i])) * fnvPrime
-	}
-	return mix64(h ^ 0x7272)
-}
+func ruleFeat(id string) uint64 { return mix64(fnv(id) ^ 0x7272) }
 func bigram(a, b uint64) uint64 {
 	return mix64(a*0xff51afd7ed558ccd ^ b ^ 0xb2)
 }
@@ -1055,8 +1049,8 @@ func (m *Model) WriteTo(w io.Writer) (int64, error) {
 	var b bytes.Buffer
 	b.WriteString("# nudgebot model: written by `nudgebot train`; retrain rather than edit.\n")
 	b.WriteString("# Each feature row: the feature (u: a symbol, b: a pair of them; c, cb:\n")
-	b.WriteString("# the same of the customer's message before; r: a rule's hit), its weight\n# toward a ")
-	b.WriteString("nudge, then one weight per family (" + familyList() + ")")
+	b.WriteString("# the same of the customer's message before; r: a rule's hit), its weight\n")
+	b.WriteString("# toward a nudge, then one weight per family (" + familyList() + ")")
 	if m.win.on {
 		b.WriteString(",\n# then its weight in the sentence head (window: how that is read)")
 	}

@@ -40,6 +40,15 @@ const (
 	fnvPrime  = 1099511628211
 )
 
+// fnv is the FNV-1a hash of s's bytes as they are.
+func fnv[T string | []byte](s T) uint64 {
+	h := uint64(fnvOffset)
+	for _, c := range []byte(s) {
+		h = (h ^ uint64(c)) * fnvPrime
+	}
+	return h
+}
+
 // hashWord returns the folded hash of a rulebook word, matching what the
 // tokenizer computes for the same word in a message.
 func hashWord(w string) uint64 {
