@@ -92,6 +92,12 @@ func TestWordSenseExceptions(t *testing.T) {
 			"Congratulations, your order is on its way!"},
 		{"stonewall.not-my-job", "A refund isn't something I can do.",
 			"A refund isn't something I can do at six weeks. What I can offer is 25% off a replacement."},
+		{"repeat.move-said2", "I have explained that already.",
+			"We should have explained that in the booking email, and I'll get it changed."},
+		{"repeat.count", "I've gone through this twice now.",
+			"You did everything right; the payment went through twice on our side, and one is refunded."},
+		{"repeat.count", "Again, the badge shows up after a restart.",
+			"Again, nice work on reaching 1500! The badge shows up after a restart."},
 	}
 	rules := DefaultRules().WithModel(nil)
 	for _, tt := range tests {
