@@ -98,6 +98,22 @@ func TestWordSenseExceptions(t *testing.T) {
 			"You did everything right; the payment went through twice on our side, and one is refunded."},
 		{"repeat.count", "Again, the badge shows up after a restart.",
 			"Again, nice work on reaching 1500! The badge shows up after a restart."},
+		{"repeat.said-before-strong", "I've told you this a couple of times.",
+			"Rub a dab of toothpaste on the lens, rinse, and repeat a couple of times."},
+		{"spar.move-jab2", "You're welcome to take your business elsewhere.",
+			"Samples stay in the boutique, but you're welcome to take photos and video."},
+		{"spar.rhetorical", "Who told you that?",
+			"I'm sorry, the colleague who told you that was looking at the newer vouchers."},
+		{"blame.user-error", "That's on you.",
+			"Our policy here is actually on your side: the insurance covers it."},
+		{"stonewall.nothing-to-do", "Sorry, it's final.",
+			"Your wedding suit is ready for its final fitting."},
+		{"condescend.you-slow", "Honestly, this product isn't for you.",
+			"The plunge pool is optional, so skip it if the cold isn't for you."},
+		{"push_to_z.move-z", "You'll need to start over with the new plan.",
+			"I've added notes so you won't have to start over."},
+		{"defend.no-way", "Our divers are fully certified.",
+			"If you start on Thursday, you'd be fully certified by Friday."},
 	}
 	rules := DefaultRules().WithModel(nil)
 	for _, tt := range tests {
@@ -106,6 +122,19 @@ func TestWordSenseExceptions(t *testing.T) {
 		}
 		if hit2(rules, tt.miss, tt.rule) {
 			t.Errorf("%s hits %q", tt.rule, tt.miss)
+		}
+	}
+	// Taking the customer's side against their own self-blame is not
+	// contradicting what they said.
+	ctx := "How do I measure my face for sunglasses? I'm useless at this stuff, the chart is broken."
+	for text, want := range map[string]bool{
+		"Not broken at all, the chart only needs the numbers on the arm.":   true,
+		"Not useless at all, it's fiddly and most people never do it!":      false,
+		"Please don't feel stupid, the chart is broken for lots of people.": false,
+	} {
+		got := slices.ContainsFunc(Evaluate(Message{Text: text, Context: ctx}, rules).Hits, func(h Hit) bool { return h.Family == Contradict })
+		if got != want {
+			t.Errorf("after %q, a contradict hit on %q: %v, want %v", ctx, text, got, want)
 		}
 	}
 }
