@@ -126,15 +126,23 @@ func TestWordSenseExceptions(t *testing.T) {
 	}
 	// Taking the customer's side against their own self-blame is not
 	// contradicting what they said.
-	ctx := "How do I measure my face for sunglasses? I'm useless at this stuff, the chart is broken."
-	for text, want := range map[string]bool{
-		"Not broken at all, the chart only needs the numbers on the arm.":   true,
-		"Not useless at all, it's fiddly and most people never do it!":      false,
-		"Please don't feel stupid, the chart is broken for lots of people.": false,
+	const (
+		sunglasses = "How do I measure my face for sunglasses? I'm useless at this stuff, the chart is broken."
+		surfing    = "I know I'm slow at learning this, sorry."
+	)
+	for _, tt := range []struct {
+		ctx, text string
+		want      bool
+	}{
+		{sunglasses, "Not broken at all, the chart only needs the numbers on the arm.", true},
+		{sunglasses, "Not useless at all, it's fiddly and most people never do it!", false},
+		{sunglasses, "Please don't feel stupid, the chart is broken for lots of people.", false},
+		{surfing, "Slow? No, the lessons are not slow at all.", true},
+		{surfing, "You're not slow at all, honestly. Most people take five lessons.", false},
 	} {
-		got := slices.ContainsFunc(Evaluate(Message{Text: text, Context: ctx}, rules).Hits, func(h Hit) bool { return h.Family == Contradict })
-		if got != want {
-			t.Errorf("after %q, a contradict hit on %q: %v, want %v", ctx, text, got, want)
+		got := slices.ContainsFunc(Evaluate(Message{Text: tt.text, Context: tt.ctx}, rules).Hits, func(h Hit) bool { return h.Family == Contradict })
+		if got != tt.want {
+			t.Errorf("after %q, a contradict hit on %q: %v, want %v", tt.ctx, tt.text, got, tt.want)
 		}
 	}
 }
