@@ -106,6 +106,8 @@ func TestWordSenseExceptions(t *testing.T) {
 			"I'm sorry, the colleague who told you that was looking at the newer vouchers."},
 		{"blame.user-error", "That's on you.",
 			"Our policy here is actually on your side: the insurance covers it."},
+		{"blame.user-error", "Honestly, it was your fault the tip broke.",
+			"You asked whether it was your fault the tip broke. Honestly, it's hard to say."},
 		{"stonewall.nothing-to-do", "Sorry, it's final.",
 			"Your wedding suit is ready for its final fitting."},
 		{"condescend.you-slow", "Honestly, this product isn't for you.",
@@ -139,6 +141,7 @@ func TestWordSenseExceptions(t *testing.T) {
 		{sunglasses, "Please don't feel stupid, the chart is broken for lots of people.", false},
 		{surfing, "Slow? No, the lessons are not slow at all.", true},
 		{surfing, "You're not slow at all, honestly. Most people take five lessons.", false},
+		{surfing, "You're not behind at all; most of the group is slow at learning it too.", false},
 	} {
 		got := slices.ContainsFunc(Evaluate(Message{Text: tt.text, Context: tt.ctx}, rules).Hits, func(h Hit) bool { return h.Family == Contradict })
 		if got != tt.want {
